@@ -1,0 +1,58 @@
+# The FLS registry. Two commands on a fresh machine (Python >= 3.11 is all it needs):
+#   make run    install, migrate, load the demo data, serve on http://127.0.0.1:8000
+#   make test   install what the tests need, lint, run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-test lint migrate demo worker beat system-packages stop-embedded clean
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv || true
+
+$(VENV)/.installed: requirements.lock | $(PY)
+	$(PY) -m uv pip install --quiet --python $(PY) -r requirements.lock || $(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.lock | $(PY)
+	$(PY) -m uv pip install --quiet --python $(PY) -r requirements-test.lock || $(PY) -m pip install --quiet -r requirements-test.lock
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo "Serving the FLS registry on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+system-packages:
+	@scripts/ensure-system-packages.sh
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install-test system-packages lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A fls_registry worker -Q default,kpis,email --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A fls_registry beat --loglevel=info
+
+stop-embedded:
+	-$(PY) -c 'import pgserver; pgserver.get_server(".data/postgres").cleanup()'
+
+clean: stop-embedded
+	rm -rf $(VENV) .data staticfiles test-artifacts .pytest_cache .ruff_cache

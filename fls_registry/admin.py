@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryAdminSite(admin.AdminSite):
+    """The admin is IOF staff's desk: programmes, people, invitations. Patient rows are not in it."""
+
+    site_header = _("FLS registry administration")
+    site_title = _("FLS registry admin")
+    index_title = _("IOF staff")
+
+    def has_permission(self, request):
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or getattr(user, "is_iof_staff", False)))

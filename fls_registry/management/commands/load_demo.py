@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from programmes import demo as programme_demo
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo data: programmes, people of every role, settings. Idempotent."
+
+    def handle(self, *args, **options):
+        logins = programme_demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
+        self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
+        width = max(len(email) for email, _ in logins)
+        for email, what in logins:
+            self.stdout.write(f"  {email.ljust(width)}  {what}")

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from fls_registry import views
+from programmes import views as programme_views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", programme_views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("staff/invitations/", programme_views.StaffInvitationView.as_view(), name="staff_invitations"),
+    path("switch-programme/", programme_views.switch_programme, name="switch_programme"),
+    path("p/<slug:programme_slug>/", include("programmes.urls")),
+    path("api/v1/", include("programmes.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]

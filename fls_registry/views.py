@@ -1,0 +1,29 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from fls_registry.health import broker_state, database_state
+from programmes.selectors import memberships_for_user
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and compose health checks: 503 when the database is unreachable.
+
+    A broker outage is reported but does not fail the check: edits still save, and the KPI
+    recompute catches up once the broker is back.
+    """
+    database = database_state()
+    broker = broker_state()
+    status = "ok" if database["ok"] and broker["ok"] else ("degraded" if database["ok"] else "down")
+    return JsonResponse(
+        {"status": status, "database": database, "broker": broker}, status=200 if database["ok"] else 503
+    )
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "home_public.html")
+    return render(request, "home.html", {"memberships": memberships_for_user(request.user)})

@@ -1,0 +1,90 @@
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+
+from programmes.models import ALL_ROLES, CareSetting, Invitation, Programme, Role
+from programmes.services import parse_languages
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COORDINATOR)
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.order_by("name"),
+        required=False,
+        help_text=_("Leave empty to invite an IOF reviewer or IOF staff member."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Invitation.Kind.choices)
+
+    def clean(self):
+        data = super().clean()
+        programme, role = data.get("programme"), data.get("role")
+        if programme is not None and role not in ALL_ROLES:
+            self.add_error("role", _("With a programme, choose coordinator, lead or viewer."))
+        if programme is None and role in ALL_ROLES:
+            self.add_error("programme", _("Choose the programme this person joins as %(role)s.") % {"role": role})
+        return data
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label=_("Your full name"), max_length=200)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput,
+        help_text=_("At least 10 characters, not only digits, not a common password."),
+    )
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class ProgrammeProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    institution = forms.CharField(label=_("Institution"), max_length=200, required=False)
+    city = forms.CharField(label=_("City"), max_length=120, required=False)
+    care_setting = forms.ChoiceField(label=_("Care setting"), choices=[("", "—"), *CareSetting.choices], required=False)
+    languages = forms.CharField(
+        label=_("Languages"), required=False, help_text=_("Language codes separated by ';', e.g. en;fr")
+    )
+    public_profile = forms.CharField(
+        label=_("Public profile"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Shown on the public map once the programme is recognised."),
+    )
+
+    @classmethod
+    def initial_for(cls, programme: Programme) -> dict:
+        return {
+            "name": programme.name,
+            "institution": programme.institution,
+            "city": programme.city,
+            "care_setting": programme.care_setting,
+            "languages": ";".join(programme.languages),
+            "public_profile": programme.public_profile,
+        }
+
+    def clean_languages(self):
+        try:
+            return parse_languages(self.cleaned_data["languages"])
+        except DjangoValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+class ExpectedCaseloadForm(forms.Form):
+    year = forms.IntegerField(label=_("Calendar year"), min_value=1990, max_value=2100)
+    non_spine = forms.IntegerField(label=_("Expected non-spine fractures"), min_value=0)
+    spine = forms.IntegerField(label=_("Expected spine fractures"), min_value=0)

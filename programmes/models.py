@@ -1,0 +1,247 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from programmes.tenancy import ProgrammeOwnedModel
+
+LANGUAGE_CODE_RE = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
+DEFAULT_KPI_SET = "iof-2020"
+
+
+class CareSetting(models.TextChoices):
+    INPATIENT = "inpatient", _("Inpatient")
+    OUTPATIENT = "outpatient", _("Outpatient")
+    MIXED = "mixed", _("Inpatient and outpatient")
+    PRIMARY_CARE = "primary_care", _("Primary care")
+
+
+class ProgrammeStatus(models.TextChoices):
+    CANDIDATE = "candidate", _("Candidate (setting up)")
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    LEAD = "lead", _("Programme lead")
+    VIEWER = "viewer", _("Viewer")
+
+
+ALL_ROLES = frozenset(Role.values)
+
+
+class Programme(models.Model):
+    """One Fracture Liaison Service: the tenant. Every patient-level row belongs to exactly one."""
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    institution = models.CharField(_("institution"), max_length=200, blank=True)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    languages = ArrayField(
+        models.CharField(max_length=16, validators=[RegexValidator(LANGUAGE_CODE_RE)]),
+        verbose_name=_("languages"),
+        default=list,
+        blank=True,
+        help_text=_("ISO 639-1 codes, such as en, fr, ru, it, zh."),
+    )
+    care_setting = models.CharField(_("care setting"), max_length=20, choices=CareSetting.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE, db_index=True
+    )
+    kpi_set = models.CharField(_("KPI set"), max_length=40, default=DEFAULT_KPI_SET)
+    public_profile = models.TextField(_("public profile"), blank=True)
+    # Owned here, read by kpis: the last time any patient-level data of the programme changed.
+    data_changed_at = models.DateTimeField(_("data changed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(latitude__isnull=True) & models.Q(longitude__isnull=True))
+                | (models.Q(latitude__isnull=False) & models.Q(longitude__isnull=False)),
+                name="programme_coordinates_both_or_neither",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("Give both latitude and longitude, or neither."))
+
+
+class ExpectedCaseload(ProgrammeOwnedModel):
+    """Expected fragility fractures per calendar year (local epidemiology): KPI1 and KPI2 denominators."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
+    non_spine = models.PositiveIntegerField(_("expected non-spine fractures"))
+    spine = models.PositiveIntegerField(_("expected spine fractures"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["programme", "year"]
+        verbose_name = _("expected caseload")
+        verbose_name_plural = _("expected caseloads")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "year"], name="expected_caseload_one_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}: {self.non_spine} non-spine, {self.spine} spine"
+
+
+class Membership(models.Model):
+    """A user's role in one programme. One user may belong to several programmes."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["programme__name", "user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "programme"], name="membership_one_per_user_programme"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.programme} ({self.get_role_display()})"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets one e-mail address join.
+
+    Either a programme role (``programme`` set, role coordinator/lead/viewer) or a global role
+    (no programme, role reviewer/iof_staff). Only the token's hash is stored.
+    """
+
+    class Kind(models.TextChoices):
+        COORDINATOR = "coordinator", _("Coordinator")
+        LEAD = "lead", _("Programme lead")
+        VIEWER = "viewer", _("Viewer")
+        REVIEWER = "reviewer", _("IOF reviewer")
+        IOF_STAFF = "iof_staff", _("IOF staff")
+
+    email = models.EmailField(_("e-mail address"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Kind.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), default=_default_expiry)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(programme__isnull=False, role__in=list(ALL_ROLES)))
+                | (models.Q(programme__isnull=True, role__in=["reviewer", "iof_staff"])),
+                name="invitation_role_matches_scope",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return _hash_token(token)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+
+class AccessEvent(ProgrammeOwnedModel):
+    """Append-only access log of a programme: who invited, joined, changed roles, imported, exported."""
+
+    class Action(models.TextChoices):
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        CASELOAD_SET = "caseload_set", _("Expected caseload set")
+        PROFILE_CHANGED = "profile_changed", _("Programme details changed")
+        IMPORTED = "imported", _("Data imported")
+        EXPORTED = "exported", _("Data exported")
+        VIEWED = "viewed", _("Patient data viewed")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access log")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("The access log is append-only."))
+        super().save(*args, **kwargs)

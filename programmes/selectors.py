@@ -1,0 +1,32 @@
+"""Reads shared by views, API, commands and tasks."""
+
+from django.db.models import QuerySet
+
+from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
+
+
+def memberships_for_user(user) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("programme").order_by("programme__name")
+
+
+def programme_members(programme: Programme) -> QuerySet[Membership]:
+    return Membership.objects.filter(programme=programme).select_related("user").order_by("user__email")
+
+
+def programme_pending_invitations(programme: Programme) -> list[Invitation]:
+    invitations = Invitation.objects.filter(programme=programme, accepted_at=None, revoked_at=None)
+    return [i for i in invitations.select_related("invited_by") if not i.is_expired]
+
+
+def programme_access_log(programme: Programme, limit: int = 50) -> QuerySet[AccessEvent]:
+    return AccessEvent.objects.for_programme(programme).select_related("actor")[:limit]
+
+
+def programme_caseloads(programme: Programme) -> QuerySet[ExpectedCaseload]:
+    return ExpectedCaseload.objects.for_programme(programme).order_by("-year")
+
+
+def programme_by_slug(slug: str) -> Programme:
+    return Programme.objects.get(slug=slug)

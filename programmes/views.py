@@ -1,0 +1,261 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from programmes import selectors, services
+from programmes.forms import (
+    AcceptInvitationForm,
+    ExpectedCaseloadForm,
+    InvitationForm,
+    ProgrammeProfileForm,
+    RoleForm,
+    StaffInvitationForm,
+)
+from programmes.models import Invitation, Membership
+from programmes.permissions import LEAD_ROLES, ProgrammeViewMixin
+
+
+def _form_errors_to_messages(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+class ProgrammeHomeView(ProgrammeViewMixin, TemplateView):
+    template_name = "programmes/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["caseloads"] = selectors.programme_caseloads(self.programme)
+        context["member_count"] = selectors.programme_members(self.programme).count()
+        return context
+
+
+class TeamView(ProgrammeViewMixin, TemplateView):
+    """The lead's page: members and their roles, invitations, and the programme's access log."""
+
+    template_name = "programmes/team.html"
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["members"] = [
+            (m, RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}"))
+            for m in selectors.programme_members(self.programme)
+        ]
+        context["invitations"] = selectors.programme_pending_invitations(self.programme)
+        context["invite_form"] = kwargs.get("invite_form") or InvitationForm()
+        context["access_log"] = selectors.programme_access_log(self.programme)
+        context["invitation_valid_days"] = settings.INVITATION_VALID_DAYS
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = InvitationForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+        try:
+            _invitation, token = services.invitation_create(
+                actor=request.user, programme=self.programme, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render_to_response(self.get_context_data(invite_form=form), status=400)
+        messages.success(
+            request,
+            _("Invitation sent to %(email)s. If the e-mail does not arrive, give them this single-use link: %(url)s")
+            % {"email": form.cleaned_data["email"], "url": services.invitation_url(token)},
+        )
+        return redirect("programmes:team", programme_slug=self.programme.slug)
+
+
+class MemberRoleView(ProgrammeViewMixin, View):
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request, membership_id):
+        membership = get_object_or_404(Membership, pk=membership_id, programme=self.programme)
+        form = RoleForm(request.POST, prefix=f"m{membership.pk}")
+        if form.is_valid():
+            try:
+                services.membership_set_role(membership=membership, role=form.cleaned_data["role"], actor=request.user)
+                messages.success(
+                    request,
+                    _("%(user)s is now %(role)s.")
+                    % {"user": membership.user.display_name, "role": form.cleaned_data["role"]},
+                )
+            except ValidationError as exc:
+                _form_errors_to_messages(request, exc)
+        else:
+            messages.error(request, _("Choose one of the roles coordinator, lead or viewer."))
+        return redirect("programmes:team", programme_slug=self.programme.slug)
+
+
+class MemberRemoveView(ProgrammeViewMixin, View):
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request, membership_id):
+        membership = get_object_or_404(Membership, pk=membership_id, programme=self.programme)
+        try:
+            services.membership_remove(membership=membership, actor=request.user)
+            messages.success(request, _("%(user)s no longer has access.") % {"user": membership.user.display_name})
+        except ValidationError as exc:
+            _form_errors_to_messages(request, exc)
+        return redirect("programmes:team", programme_slug=self.programme.slug)
+
+
+class InvitationRevokeView(ProgrammeViewMixin, View):
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request, invitation_id):
+        invitation = get_object_or_404(Invitation, pk=invitation_id, programme=self.programme)
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+        return redirect("programmes:team", programme_slug=self.programme.slug)
+
+
+class ProgrammeSettingsView(ProgrammeViewMixin, TemplateView):
+    """Programme details and the expected caseload per year (KPI1/KPI2 denominators)."""
+
+    template_name = "programmes/settings.html"
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["profile_form"] = kwargs.get("profile_form") or ProgrammeProfileForm(
+            initial=ProgrammeProfileForm.initial_for(self.programme)
+        )
+        context["caseload_form"] = kwargs.get("caseload_form") or ExpectedCaseloadForm()
+        context["caseloads"] = selectors.programme_caseloads(self.programme)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "save_caseload" in request.POST:
+            form = ExpectedCaseloadForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.expected_caseload_set(programme=self.programme, actor=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    messages.success(request, _("Expected caseload for %(year)s saved.") % form.cleaned_data)
+                    return redirect("programmes:settings", programme_slug=self.programme.slug)
+            return self.render_to_response(self.get_context_data(caseload_form=form), status=400)
+        form = ProgrammeProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.programme_update_profile(programme=self.programme, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Programme details saved."))
+                return redirect("programmes:settings", programme_slug=self.programme.slug)
+        return self.render_to_response(self.get_context_data(profile_form=form), status=400)
+
+
+def switch_programme(request):
+    """The programme switcher's target: go to the chosen programme (its own view checks access)."""
+    slug = request.GET.get("programme", "")
+    if not slug:
+        return redirect("home")
+    return redirect("programmes:home", programme_slug=slug)
+
+
+class InvitationAcceptView(View):
+    template_name = "programmes/invitation_accept.html"
+
+    def _render(self, request, *, invitation=None, form=None, error=None, status=200):
+        return render(
+            request,
+            self.template_name,
+            {
+                "invitation": invitation,
+                "form": form,
+                "error": error,
+                "login_url": reverse("account_login") + "?next=" + request.path,
+            },
+            status=status,
+        )
+
+    def get(self, request, token):
+        try:
+            invitation = services.invitation_lookup(token)
+        except services.InvitationInvalid as exc:
+            return self._render(request, error=str(exc), status=410 if exc.reason != "unknown" else 404)
+        form = None if request.user.is_authenticated else AcceptInvitationForm()
+        return self._render(request, invitation=invitation, form=form)
+
+    def post(self, request, token):
+        try:
+            invitation = services.invitation_lookup(token)
+        except services.InvitationInvalid as exc:
+            return self._render(request, error=str(exc), status=410 if exc.reason != "unknown" else 404)
+        form = None
+        kwargs = {"token": token}
+        if request.user.is_authenticated:
+            kwargs["user"] = request.user
+        else:
+            form = AcceptInvitationForm(request.POST)
+            if not form.is_valid():
+                return self._render(request, invitation=invitation, form=form, status=400)
+            kwargs.update(full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"])
+        try:
+            user, invitation = services.invitation_accept(**kwargs)
+        except services.InvitationInvalid as exc:
+            return self._render(request, invitation=invitation, form=form, error=str(exc), status=409)
+        except ValidationError as exc:  # password rules
+            form.add_error("password1", exc.messages)
+            return self._render(request, invitation=invitation, form=form, status=400)
+        if not request.user.is_authenticated:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to the FLS registry."))
+        if invitation.programme_id:
+            return redirect("programmes:home", programme_slug=invitation.programme.slug)
+        return redirect("home")
+
+
+class StaffInvitationView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+    """IOF staff invite people to any programme, and reviewers and staff colleagues."""
+
+    template_name = "programmes/staff_invitations.html"
+
+    def test_func(self):
+        return self.request.user.is_iof_staff or self.request.user.is_superuser
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = kwargs.get("form") or StaffInvitationForm()
+        context["recent"] = Invitation.objects.select_related("programme").order_by("-created_at")[:30]
+        return context
+
+    def post(self, request):
+        form = StaffInvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                _invitation, token = services.invitation_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s. Single-use link: %(url)s")
+                    % {"email": form.cleaned_data["email"], "url": services.invitation_url(token)},
+                )
+                return redirect("staff_invitations")
+        return self.render_to_response(self.get_context_data(form=form), status=400)

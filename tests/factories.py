@@ -1,0 +1,47 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from programmes.models import Membership, Programme, Role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@hospital.example")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        obj.save()
+        if create:
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    name = factory.Sequence(lambda n: f"FLS Programme {n}")
+    institution = "General Hospital"
+    country = "GB"
+    city = "Leeds"
+    languages = ["en"]
+    care_setting = "mixed"
+    status = "active"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    role = Role.COORDINATOR

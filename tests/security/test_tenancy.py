@@ -1,0 +1,122 @@
+"""The tenancy test that grows by itself.
+
+It walks every URL pattern of the project; each one that takes a programme (``programme_slug``)
+is checked, for GET and POST, with an anonymous user, a member of another programme, and a member
+whose role is not allowed. A new page or endpoint under /p/<slug>/ or /api/v1/programmes/<slug>/
+is covered the day it is added, without touching this file.
+"""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from programmes.models import ALL_ROLES
+from programmes.permissions import ProgrammeRoles
+
+PROJECT_APPS = ["accounts", "programmes", "patients", "kpis", "recognition", "mentorship"]
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def programme_routes():
+    found = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if "<slug:programme_slug>" in route or "<programme_slug>" in route:
+            found.append((route, pattern.name or route))
+    return found
+
+
+def fill(route: str, slug: str) -> str:
+    def value(match):
+        if match.group("name") == "programme_slug":
+            return slug
+        return "1" if match.group("converter") == "int" else "x"
+
+    path = PARAM.sub(value, route).lstrip("^").rstrip("$")
+    return "/" + path.replace("\\", "")
+
+
+def view_class(path: str):
+    func = resolve(path).func
+    return getattr(func, "view_class", None) or getattr(func, "cls", None)
+
+
+def row_counts():
+    counts = {}
+    for label in PROJECT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            counts[model.__name__] = model._base_manager.count()
+    return counts
+
+
+ROUTES = programme_routes()
+
+
+def test_the_walk_finds_the_programme_pages_and_endpoints():
+    names = {name for _route, name in ROUTES}
+    assert {"home", "team", "settings", "api_programme", "api_programme_members"} <= names
+
+
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
+def test_every_programme_url_uses_the_access_toolkit(route, name):
+    assert issubclass(view_class(fill(route, "any-programme")), ProgrammeRoles), (
+        f"{route} takes a programme but its view does not inherit the programme access checks"
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
+def test_anonymous_is_denied(route, name, method, programme, lead, login):
+    url = fill(route, programme.slug)
+    before = row_counts()
+    response = getattr(login(None), method)(url)
+    if url.startswith("/api/"):
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
+def test_member_of_another_programme_gets_404(
+    route, name, method, programme, other_programme, lead, make_member, login
+):
+    outsider = make_member(other_programme, "lead")
+    before = row_counts()
+    response = getattr(login(outsider), method)(fill(route, programme.slug))
+    assert response.status_code == 404
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
+def test_missing_programme_gets_the_same_404(route, name, method, lead, login):
+    response = getattr(login(lead), method)(fill(route, "no-such-programme"))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
+def test_member_without_the_role_is_refused(route, name, method, programme, lead, make_member, login):
+    url = fill(route, programme.slug)
+    refused = sorted(ALL_ROLES - view_class(url).roles_for(method.upper()))
+    if not refused:
+        pytest.skip(f"every role may {method.upper()} {route}")
+    for role in refused:
+        member = make_member(programme, role)
+        before = row_counts()
+        response = getattr(login(member), method)(url)
+        assert response.status_code == 403, f"{role} got {response.status_code} on {method.upper()} {url}"
+        assert row_counts() == before
