@@ -174,7 +174,7 @@ class CsvReader:
                 }
                 yield row_number, None, [RowError(row_number, FILE_LEVEL, message)]
                 continue
-            yield row_number, dict(zip(self.header, (c.strip() for c in cells), strict=True)), []
+            yield row_number, dict(zip(self.header, map(str.strip, cells), strict=True)), []
         if self._decode_errors:
             raise CsvRejected(self._decode_errors)
 

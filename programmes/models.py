@@ -187,7 +187,7 @@ class Invitation(models.Model):
         verbose_name_plural = _("invitations")
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(programme__isnull=False, role__in=list(ALL_ROLES)))
+                condition=(models.Q(programme__isnull=False, role__in=sorted(ALL_ROLES)))
                 | (models.Q(programme__isnull=True, role__in=["reviewer", "iof_staff"])),
                 name="invitation_role_matches_scope",
             ),

@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'invitation',
                 'verbose_name_plural': 'invitations',
                 'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('programme__isnull', False), ('role__in', ['viewer', 'coordinator', 'lead'])), models.Q(('programme__isnull', True), ('role__in', ['reviewer', 'iof_staff'])), _connector='OR'), name='invitation_role_matches_scope')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('programme__isnull', False), ('role__in', ['coordinator', 'lead', 'viewer'])), models.Q(('programme__isnull', True), ('role__in', ['reviewer', 'iof_staff'])), _connector='OR'), name='invitation_role_matches_scope')],
             },
         ),
         migrations.CreateModel(

@@ -1,0 +1,188 @@
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients import rules
+from programmes.tenancy import ProgrammeOwnedModel
+
+
+def _choices(values):
+    return [(v, v.replace("_", " ")) for v in values]
+
+
+class Patient(ProgrammeOwnedModel):
+    """A person the programme follows; ``patient_ref`` is the programme's own identifier."""
+
+    # Identifying fields: exports and reports include them only through an explicit allow-list.
+    IDENTIFYING_FIELDS = ("patient_ref", "birth_date")
+
+    # Indexed by the (programme, patient_ref) constraint. No database constraint to the programme
+    # (programmes are never deleted: PROTECT); a per-row check would slow bulk imports.
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="patients", db_index=False, db_constraint=False
+    )
+    # "C" collation: byte order, so the (programme, patient_ref) index also serves prefix search.
+    patient_ref = models.CharField(_("patient reference"), max_length=rules.PATIENT_REF_MAX, db_collation="C")
+    sex = models.CharField(_("sex"), max_length=10, choices=_choices(rules.SEXES))
+    birth_date = models.DateField(_("date of birth"))
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Who saved last (shown in "changed by NAME" messages). No database constraint: users are
+    # never deleted in practice, and a constraint check per row would slow bulk imports.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "patient_ref"], name="patient_ref_unique_in_programme"),
+        ]
+
+    def __str__(self):
+        return self.patient_ref
+
+
+class Episode(ProgrammeOwnedModel):
+    """One index fracture and the pathway that followed it. Blank means "not recorded yet"."""
+
+    # No database foreign-key constraints here: PostgreSQL checks them row by row (a query per row),
+    # which cost a fifth of a 100,000-row import. The services are the only writers, and they pick
+    # the patient within the episode's programme (see docs/patients.md, "Integrity").
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="episodes", db_index=False, db_constraint=False
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="episodes", db_index=False, db_constraint=False
+    )
+    fracture_date = models.DateField(_("fracture date"))
+    fracture_site = models.CharField(_("fracture site"), max_length=16, choices=_choices(rules.FRACTURE_SITES))
+    spine_detection = models.CharField(max_length=16, blank=True, choices=_choices(rules.SPINE_DETECTIONS))
+    identification_date = models.DateField(null=True, blank=True)
+    fls_assessment = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    fls_assessment_date = models.DateField(null=True, blank=True)
+    dxa = models.CharField(max_length=12, blank=True, choices=_choices(rules.DXA_VALUES))
+    dxa_date = models.DateField(null=True, blank=True)
+    falls_assessment = models.CharField(max_length=8, blank=True, choices=_choices(rules.FALLS_VALUES))
+    aom_recommended = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    aom_drug = models.CharField(max_length=16, blank=True, choices=_choices(rules.AOM_DRUGS))
+    first_followup_date = models.DateField(null=True, blank=True)
+    aom_started = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    aom_started_date = models.DateField(null=True, blank=True)
+    sb_started = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    sb_started_date = models.DateField(null=True, blank=True)
+    second_followup_date = models.DateField(null=True, blank=True)
+    aom_at_52w = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    death_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Who saved last (shown in "changed by NAME" messages). No database constraint: users are
+    # never deleted in practice, and a constraint check per row would slow bulk imports.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        verbose_name = _("episode")
+        verbose_name_plural = _("episodes")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "patient", "fracture_date"], name="episode_key"),
+        ]
+        indexes = [
+            models.Index(fields=["programme", "fracture_date"], name="episode_programme_fracture"),
+        ]
+
+    def __str__(self):
+        return f"{self.fracture_site} {self.fracture_date}"
+
+    def values(self) -> dict:
+        """Every CSV column's value for this episode (patient columns from its patient)."""
+        data = {field: getattr(self, field) for field in rules.EPISODE_FIELDS}
+        data.update(patient_ref=self.patient.patient_ref, sex=self.patient.sex, birth_date=self.patient.birth_date)
+        return data
+
+
+class AuditChangesField(models.JSONField):
+    """JSON kept as text rather than ``jsonb``.
+
+    The audit trail is written far more than it is read, and never searched by content; parsing
+    JSON into ``jsonb`` cost more than the rest of writing an audit row during 100,000-row imports.
+    Every value is produced by ``json.dumps`` here or by the importer's own serialiser.
+    """
+
+    def db_type(self, connection):
+        return "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        return None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
+
+    def from_db_value(self, value, expression, connection):
+        return json.loads(value) if isinstance(value, str) else value
+
+
+class AuditEntry(ProgrammeOwnedModel):
+    """The change log of clinical values: who changed what, when, field by field. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("created")
+        UPDATE = "update", _("changed")
+        DELETE = "delete", _("deleted")
+
+    class Entity(models.TextChoices):
+        PATIENT = "patient", _("patient")
+        EPISODE = "episode", _("episode")
+
+    # The audit trail is an append-only log: no database constraints or extra indexes that would
+    # slow the writes it shadows; the programme is protected by the Django relation.
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        db_index=False,
+        db_constraint=False,
+    )
+    entity = models.CharField(max_length=10, choices=Entity.choices)
+    entity_id = models.BigIntegerField()
+    patient_id_ref = models.BigIntegerField(help_text="the patient the row concerns, for the patient's history")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, default="form")
+    reason = models.TextField(blank=True)
+    changes = AuditChangesField(default=dict, help_text="{field: [before, after]}")
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["programme", "patient_id_ref"], name="audit_patient")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("Audit entries cannot be changed."))
+        super().save(*args, **kwargs)
