@@ -307,7 +307,9 @@ _AUDIT_COLUMNS = [
     "changes",
 ]
 _SETUP_SQL = [
-    "CREATE TEMP TABLE import_updates (LIKE patients_episode INCLUDING DEFAULTS) ON COMMIT DROP",
+    # IF NOT EXISTS and TRUNCATE: two imports may share one outer transaction (tests, scripts).
+    "CREATE TEMP TABLE IF NOT EXISTS import_updates (LIKE patients_episode INCLUDING DEFAULTS) ON COMMIT DROP",
+    "TRUNCATE import_updates",
 ]
 # Lookups go through LATERAL subqueries with LIMIT: one index probe per key, whatever the
 # statistics say (they are stale while an import fills the tables, and a plan that reads the

@@ -107,7 +107,8 @@ class Episode(ProgrammeOwnedModel):
             models.UniqueConstraint(fields=["programme", "patient", "fracture_date"], name="episode_key"),
         ]
         indexes = [
-            models.Index(fields=["programme", "fracture_date"], name="episode_programme_fracture"),
+            # With id: the list's default order (newest first, then id) is read straight off the index.
+            models.Index(fields=["programme", "fracture_date", "id"], name="episode_programme_fracture"),
         ]
 
     def __str__(self):

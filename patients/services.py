@@ -96,10 +96,44 @@ def validate_episode(raw: dict, *, today: date | None = None) -> dict:
     return clean
 
 
+def programme_lock(programme_id: int) -> None:
+    """Writers of one programme's patient data take turns (imports and single edits alike)."""
+    Programme.objects.select_for_update().filter(pk=programme_id).first()
+
+
+def episode_check(*, programme: Programme, values: dict, episode: Episode | None = None) -> list[FieldError]:
+    """Every problem with these values, without saving: the form's validation as the user types."""
+    clean, errors = rules.clean_episode(values, today=timezone.localdate())
+    if errors:
+        return errors
+    if episode is not None:
+        patient = episode.patient
+    else:
+        patient = Patient.objects.for_programme(programme).filter(patient_ref=clean["patient_ref"]).first()
+    if patient is not None:
+        errors = _patient_conflicts(patient, clean)
+        duplicate = (
+            Episode.objects.for_programme(programme)
+            .filter(patient=patient, fracture_date=clean["fracture_date"])
+            .exclude(pk=getattr(episode, "pk", None))
+            .exists()
+        )
+        if duplicate:
+            errors.append(
+                FieldError(
+                    "fracture_date",
+                    _("patient %(ref)s already has an episode with fracture date %(date)s")
+                    % {"ref": patient.patient_ref, "date": clean["fracture_date"]},
+                )
+            )
+    return errors
+
+
 @transaction.atomic
 def episode_create(*, programme: Programme, actor, values: dict, source: str = "form") -> Episode:
     """Record an episode; a new patient_ref registers the patient, a known one adds a re-fracture."""
     clean = validate_episode(values)
+    programme_lock(programme.pk)
     now = timezone.now()
     patient = (
         Patient.objects.for_programme(programme).select_for_update().filter(patient_ref=clean["patient_ref"]).first()
@@ -186,6 +220,7 @@ def episode_update(
     ``partial``: columns absent from ``values`` keep their stored value (PATCH, worklist actions).
     The patient's own columns cannot change here (see ``patient_update``).
     """
+    programme_lock(episode.programme_id)
     current = _locked_episode(episode)
     if current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)
@@ -238,6 +273,7 @@ def episode_delete(*, episode: Episode, actor, reason: str, expected_version: in
     reason = (reason or "").strip()
     if not reason:
         raise EpisodeInvalid([FieldError("reason", _("is required: say why this episode is deleted"))])
+    programme_lock(episode.programme_id)
     current = _locked_episode(episode)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)
@@ -274,6 +310,7 @@ def episode_delete(*, episode: Episode, actor, reason: str, expected_version: in
 @transaction.atomic
 def patient_update(*, patient: Patient, actor, values: dict, expected_version: int) -> Patient:
     """Correct a patient's reference, sex or date of birth; every episode is re-checked against it."""
+    programme_lock(patient.programme_id)
     current = Patient.objects.for_programme(patient.programme_id).select_for_update().get(pk=patient.pk)
     if current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)

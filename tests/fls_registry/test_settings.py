@@ -94,3 +94,11 @@ def test_without_database_url_an_embedded_postgresql_starts(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("PostgreSQL 16")
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+def test_models_and_migrations_agree(db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from patients import demo as patient_demo
 from programmes import demo as programme_demo
 
 
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = programme_demo.load()
+        for slug, counts in patient_demo.load().items():
+            self.stdout.write(f"Episodes of {slug}: {counts}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
         width = max(len(email) for email, _ in logins)

@@ -1,0 +1,244 @@
+"""REST API of episodes: the CSV's field names, the same rules, the same all-or-nothing bulk."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from patients import rules, selectors, services
+from patients.importer import ImportRejected, dict_rows, episodes_import
+from patients.views import list_filters
+from programmes.permissions import LEAD_ROLES, WRITE_ROLES, ProgrammeAPIView
+
+BULK_LIMIT = 10_000
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class EpisodeSerializer(serializers.Serializer):
+    """Output shape of an episode; input is validated by ``patients.rules`` (see ``_values``)."""
+
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    patient_id = serializers.IntegerField(read_only=True)
+
+    def to_representation(self, episode):
+        data = {"id": episode.pk, "version": episode.version, "patient_id": episode.patient_id}
+        for name, value in episode.values().items():
+            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return data
+
+
+def _declare_fields():
+    fields = {}
+    for name in rules.COLUMNS:
+        if name in rules.ENUMS:
+            fields[name] = serializers.ChoiceField(
+                choices=list(rules.ENUMS[name]), allow_blank=True, required=name in rules.REQUIRED
+            )
+        elif name in rules.DATE_FIELDS:
+            fields[name] = serializers.DateField(allow_null=True, required=name in rules.REQUIRED)
+        else:
+            fields[name] = serializers.CharField(max_length=64, required=True)
+    return fields
+
+
+# Serializer classes for the schema (built from the dataset's columns, so they cannot drift).
+EpisodeInput = type("EpisodeInput", (serializers.Serializer,), _declare_fields())
+EpisodeUpdateInput = type(
+    "EpisodeUpdateInput", (serializers.Serializer,), {**_declare_fields(), "version": serializers.IntegerField()}
+)
+EpisodeOutput = type(
+    "Episode",
+    (serializers.Serializer,),
+    {
+        "id": serializers.IntegerField(),
+        "version": serializers.IntegerField(),
+        "patient_id": serializers.IntegerField(),
+        **_declare_fields(),
+    },
+)
+ErrorList = inline_serializer(
+    "ValidationErrors",
+    fields={"errors": serializers.ListField(child=serializers.DictField()), "detail": serializers.CharField()},
+)
+BulkResult = inline_serializer(
+    "BulkResult",
+    fields={
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+    },
+)
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", str, description="patient_ref starts with"),
+    OpenApiParameter("site", str, enum=list(rules.FRACTURE_SITES)),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="fracture_date on or after"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="fracture_date on or before"),
+    OpenApiParameter("status", str, enum=list(selectors.STATUS_LABELS)),
+    OpenApiParameter("sort", str, enum=list(selectors.SORTS)),
+]
+
+
+def _values(data) -> dict:
+    """Request JSON to the text values the domain layer takes (null and absent mean blank)."""
+    if not isinstance(data, dict):
+        raise exceptions.ValidationError({"detail": "send one JSON object of column: value"})
+    unknown = sorted(set(data) - set(rules.COLUMNS) - {"id", "version", "patient_id"})
+    if unknown:
+        raise exceptions.ValidationError(
+            {
+                "errors": [
+                    {"field": name, "message": "unknown field; the fields are the CSV columns"} for name in unknown
+                ]
+            }
+        )
+    return {name: ("" if data.get(name) is None else str(data.get(name))) for name in rules.COLUMNS if name in data}
+
+
+def _invalid(exc: services.EpisodeInvalid) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {"detail": "the episode breaks the dataset's rules", "errors": [e.as_dict() for e in exc.errors]}
+    )
+
+
+class EpisodePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class EpisodeListAPI(ProgrammeAPIView):
+    """List (filters as in the list page) and create episodes of one programme."""
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=EpisodeOutput(many=True))
+    def get(self, request, programme_slug):
+        episodes = selectors.episode_list(
+            self.programme, today=timezone.localdate(), **list_filters(request.query_params)
+        )
+        paginator = EpisodePagination()
+        page = paginator.paginate_queryset(episodes, request, view=self)
+        return paginator.get_paginated_response(EpisodeSerializer(page, many=True).data)
+
+    @extend_schema(request=EpisodeInput, responses={201: EpisodeOutput, 400: ErrorList})
+    def post(self, request, programme_slug):
+        try:
+            episode = services.episode_create(
+                programme=self.programme, actor=request.user, values=_values(request.data), source="api"
+            )
+        except services.EpisodeInvalid as exc:
+            raise _invalid(exc) from None
+        return Response(EpisodeSerializer(episode).data, status=status.HTTP_201_CREATED)
+
+
+class EpisodeDetailAPI(ProgrammeAPIView):
+    """One episode. Updates must send the ``version`` they read: a stale one answers 409."""
+
+    @classmethod
+    def roles_for(cls, method: str) -> frozenset:
+        if method.upper() == "DELETE":
+            return LEAD_ROLES
+        return super().roles_for(method)
+
+    def _episode(self, pk):
+        try:
+            return selectors.get_episode_for(self.programme, pk)
+        except Exception as exc:  # Http404 from the tenancy toolkit
+            raise exceptions.NotFound from exc
+
+    @extend_schema(responses=EpisodeOutput)
+    def get(self, request, programme_slug, pk):
+        return Response(EpisodeSerializer(self._episode(pk)).data)
+
+    def _update(self, request, pk, partial):
+        episode = self._episode(pk)
+        version = request.data.get("version") if isinstance(request.data, dict) else None
+        if request.headers.get("If-Match"):
+            version = request.headers["If-Match"].strip('"W/')
+        try:
+            version = int(version)
+        except (TypeError, ValueError):
+            raise exceptions.ValidationError(
+                {"errors": [{"field": "version", "message": "send the version you read (or an If-Match header)"}]}
+            ) from None
+        try:
+            episode = services.episode_update(
+                episode=episode,
+                actor=request.user,
+                values=_values(request.data),
+                expected_version=version,
+                source="api",
+                partial=partial,
+            )
+        except services.StaleEdit as exc:
+            raise Conflict(str(exc)) from None
+        except services.EpisodeInvalid as exc:
+            raise _invalid(exc) from None
+        return Response(EpisodeSerializer(episode).data)
+
+    @extend_schema(request=EpisodeUpdateInput, responses={200: EpisodeOutput, 400: ErrorList, 409: ErrorList})
+    def put(self, request, programme_slug, pk):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=EpisodeUpdateInput, responses={200: EpisodeOutput, 400: ErrorList, 409: ErrorList})
+    def patch(self, request, programme_slug, pk):
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", str, required=True, description="why the episode is deleted")],
+        responses={204: None, 400: ErrorList, 409: ErrorList},
+    )
+    def delete(self, request, programme_slug, pk):
+        episode = self._episode(pk)
+        reason = request.query_params.get("reason") or (
+            request.data.get("reason") if isinstance(request.data, dict) else ""
+        )
+        version = request.query_params.get("version") or request.headers.get("If-Match", "").strip('"W/') or None
+        try:
+            services.episode_delete(
+                episode=episode,
+                actor=request.user,
+                reason=reason or "",
+                expected_version=int(version) if version else None,
+            )
+        except services.StaleEdit as exc:
+            raise Conflict(str(exc)) from None
+        except services.EpisodeInvalid as exc:
+            raise _invalid(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EpisodeBulkAPI(ProgrammeAPIView):
+    """Many episodes at once, as one CSV import: all or nothing, every error with its list index."""
+
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=EpisodeInput(many=True), responses={200: BulkResult, 400: ErrorList})
+    def post(self, request, programme_slug):
+        items = request.data
+        if not isinstance(items, list):
+            raise exceptions.ValidationError({"detail": "send a JSON list of episodes"})
+        if len(items) > BULK_LIMIT:
+            raise exceptions.ValidationError(
+                {"detail": f"at most {BULK_LIMIT} episodes per request; use the CSV import for more"}
+            )
+        try:
+            counts = episodes_import(
+                programme=self.programme, rows=list(dict_rows(items)), actor=request.user, source="api", parallel=False
+            )
+        except ImportRejected as exc:
+            return Response(
+                {
+                    "detail": "nothing was written: fix every listed item and send the whole list again",
+                    "errors": [{"index": e.row, "field": e.column, "message": e.message} for e in exc.errors],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(counts.as_dict())

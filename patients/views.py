@@ -1,0 +1,414 @@
+from datetime import date
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from patients import rules, selectors, services
+from patients.exports import EXPORT_COLUMNS, episode_rows
+from patients.forms import ContactForm, DeleteEpisodeForm, EpisodeForm, ImportForm, PatientForm
+from patients.importer import ImportRejected, csv_rows, episodes_import
+from programmes.csvio import CsvRejected, write_csv
+from programmes.models import AccessEvent
+from programmes.permissions import LEAD_ROLES, WRITE_ROLES, ProgrammeView, ProgrammeViewMixin
+from programmes.services import access_event_record
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def list_filters(params) -> dict:
+    """The list's filters from a query string (shared by the page, the export and the API)."""
+    site = params.get("site", "")
+    status = params.get("status", "")
+    sort = params.get("sort", "-fracture_date")
+    return {
+        "q": params.get("q", "")[:64],
+        "site": site if site in rules.FRACTURE_SITES else "",
+        "fracture_from": _parse_day(params.get("from", "")),
+        "fracture_to": _parse_day(params.get("to", "")),
+        "status": status if status in selectors.STATUS_LABELS else "",
+        "sort": sort if sort in selectors.SORTS else "-fracture_date",
+    }
+
+
+class EpisodeListView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/episode_list.html"
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.htmx.target == "episode-results":
+            return ["patients/_episode_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filters = list_filters(self.request.GET)
+        episodes = selectors.episode_list(self.programme, today=timezone.localdate(), **filters)
+        try:
+            per_page = int(self.request.GET.get("per_page", 50))
+        except ValueError:
+            per_page = 50
+        per_page = per_page if per_page in PAGE_SIZES else 50
+        # Page through ids (an index scan, however deep the page), then load that page's rows.
+        page = Paginator(episodes.values_list("pk", flat=True), per_page).get_page(self.request.GET.get("page"))
+        rows = {
+            e.pk: e
+            for e in episodes.model.objects.for_programme(self.programme)
+            .select_related("patient")
+            .filter(pk__in=list(page.object_list))
+        }
+        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            filters=filters,
+            per_page=per_page,
+            page_sizes=PAGE_SIZES,
+            query=query.urlencode(),
+            sites=rules.FRACTURE_SITES,
+            statuses=selectors.STATUS_LABELS,
+            sorts=selectors.SORT_LABELS,
+            episode_base=f"/p/{self.programme.slug}/episodes/",
+        )
+        return context
+
+
+class EpisodeFormMixin(ProgrammeViewMixin):
+    template_name = "patients/episode_form.html"
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+
+    def render_form(self, form, *, episode=None, patient=None, status=200, stale=None):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "form": form,
+                "episode": episode,
+                "patient": patient,
+                "programme": self.programme,
+                "stale": stale,
+                "validate_url": reverse("patients:episode_validate", kwargs={"programme_slug": self.programme.slug})
+                + (f"?episode={episode.pk}" if episode else ""),
+            },
+            status=status,
+        )
+
+
+class EpisodeCreateView(EpisodeFormMixin, ProgrammeView):
+    """A new episode: for a new patient, or a re-fracture of a known one (?patient=ID)."""
+
+    def _patient(self):
+        patient_id = self.request.GET.get("patient") or self.request.POST.get("patient")
+        return selectors.get_patient_for(self.programme, patient_id) if patient_id else None
+
+    def _form(self, data=None):
+        patient = self._patient()
+        initial = {}
+        if patient is not None:
+            initial = {
+                "patient_ref": patient.patient_ref,
+                "sex": patient.sex,
+                "birth_date": patient.birth_date.isoformat(),
+            }
+        return EpisodeForm(data, initial=initial, patient_locked=patient is not None), patient
+
+    def get(self, request):
+        form, patient = self._form()
+        return self.render_form(form, patient=patient)
+
+    def post(self, request):
+        form, patient = self._form(request.POST)
+        form.is_valid()
+        try:
+            episode = services.episode_create(programme=self.programme, actor=request.user, values=form.values())
+        except services.EpisodeInvalid as exc:
+            form.add_domain_errors(exc.errors)
+            return self.render_form(form, patient=patient, status=400)
+        messages.success(request, _("Episode saved for patient %(ref)s.") % {"ref": episode.patient.patient_ref})
+        return redirect("patients:episode_detail", programme_slug=self.programme.slug, pk=episode.pk)
+
+
+class EpisodeUpdateView(EpisodeFormMixin, ProgrammeView):
+    def get(self, request, pk):
+        episode = selectors.get_episode_for(self.programme, pk)
+        initial = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in episode.values().items()}
+        form = EpisodeForm(initial={**initial, "version": episode.version}, patient_locked=True)
+        return self.render_form(form, episode=episode, patient=episode.patient)
+
+    def post(self, request, pk):
+        episode = selectors.get_episode_for(self.programme, pk)
+        initial = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in episode.values().items()}
+        form = EpisodeForm(request.POST, initial=initial, patient_locked=True)
+        form.is_valid()
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = -1
+        try:
+            services.episode_update(episode=episode, actor=request.user, values=form.values(), expected_version=version)
+        except services.StaleEdit as exc:
+            return self.render_form(form, episode=episode, patient=episode.patient, status=409, stale=str(exc))
+        except services.EpisodeInvalid as exc:
+            form.add_domain_errors(exc.errors)
+            return self.render_form(form, episode=episode, patient=episode.patient, status=400)
+        messages.success(request, _("Episode saved."))
+        return redirect("patients:episode_detail", programme_slug=self.programme.slug, pk=episode.pk)
+
+
+class EpisodeValidateView(ProgrammeView):
+    """Validation as the coordinator types (htmx): the same rules as saving, nothing written."""
+
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = EpisodeForm(request.POST)
+        form.is_valid()
+        values = form.values()
+        episode = None
+        if request.GET.get("episode"):
+            episode = selectors.get_episode_for(self.programme, request.GET["episode"])
+            values.update({f: v for f, v in episode.values().items() if f in rules.PATIENT_FIELDS})
+            values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+        elif request.POST.get("patient"):
+            patient = selectors.get_patient_for(self.programme, request.POST["patient"])
+            values.update(patient_ref=patient.patient_ref, sex=patient.sex, birth_date=patient.birth_date.isoformat())
+        errors = services.episode_check(programme=self.programme, values=values, episode=episode)
+        touched = set(request.POST.getlist("touched")) or set(rules.COLUMNS)
+        by_field: dict[str, list[str]] = {name: [] for name in rules.COLUMNS}
+        for error in errors:
+            by_field.setdefault(error.field, []).append(error.message)
+        return render(
+            request,
+            "patients/_field_errors.html",
+            {
+                "fields": [(name, msgs if name in touched else []) for name, msgs in by_field.items()],
+                "count": sum(len(m) for n, m in by_field.items() if n in touched),
+            },
+        )
+
+
+class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/episode_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        episode = selectors.get_episode_for(self.programme, kwargs["pk"])
+        today = timezone.localdate()
+        context.update(
+            episode=episode,
+            patient=episode.patient,
+            other_episodes=selectors.patient_episodes(episode.patient).exclude(pk=episode.pk),
+            timeline=selectors.episode_timeline(episode, today),
+            fields=[(rules.LABELS[name], getattr(episode, name)) for name in rules.EPISODE_FIELDS],
+            labels=rules.LABELS,
+            today=today,
+        )
+        if self.access.role == "lead":
+            context["audit"] = selectors.audit_for_patient(self.programme, episode.patient_id)
+        return context
+
+
+class EpisodeDeleteView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/episode_delete.html"
+    read_roles = LEAD_ROLES
+    write_roles = LEAD_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["episode"] = episode = selectors.get_episode_for(self.programme, kwargs["pk"])
+        context["form"] = kwargs.get("form") or DeleteEpisodeForm(initial={"version": episode.version})
+        return context
+
+    def post(self, request, pk):
+        episode = selectors.get_episode_for(self.programme, pk)
+        form = DeleteEpisodeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.episode_delete(
+                    episode=episode,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except services.StaleEdit as exc:
+                form.add_error(None, str(exc))
+            except services.EpisodeInvalid as exc:
+                form.add_error("reason", exc.errors[0].message)
+            else:
+                messages.success(request, _("Episode deleted; the reason is kept in the audit trail."))
+                return redirect("patients:episode_list", programme_slug=self.programme.slug)
+        return self.render_to_response(self.get_context_data(pk=pk, form=form), status=400)
+
+
+class PatientDetailView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/patient_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = selectors.get_patient_for(self.programme, kwargs["pk"])
+        context.update(patient=patient, episodes=selectors.patient_episodes(patient))
+        return context
+
+
+class PatientUpdateView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/patient_form.html"
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = selectors.get_patient_for(self.programme, kwargs["pk"])
+        context["patient"] = patient
+        context["form"] = kwargs.get("form") or PatientForm(
+            initial={
+                "version": patient.version,
+                "patient_ref": patient.patient_ref,
+                "sex": patient.sex,
+                "birth_date": patient.birth_date.isoformat(),
+            }
+        )
+        return context
+
+    def post(self, request, pk):
+        patient = selectors.get_patient_for(self.programme, pk)
+        form = PatientForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.patient_update(
+                    patient=patient,
+                    actor=request.user,
+                    expected_version=data["version"],
+                    values={f: data[f] for f in rules.PATIENT_FIELDS},
+                )
+            except services.StaleEdit as exc:
+                form.add_error(None, str(exc))
+                return self.render_to_response(self.get_context_data(pk=pk, form=form), status=409)
+            except services.EpisodeInvalid as exc:
+                for error in exc.errors:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Patient details saved."))
+                return redirect("patients:patient_detail", programme_slug=self.programme.slug, pk=pk)
+        return self.render_to_response(self.get_context_data(pk=pk, form=form), status=400)
+
+
+class WorklistView(ProgrammeViewMixin, TemplateView):
+    """Follow-up contacts due in the next 14 days or overdue, oldest first."""
+
+    template_name = "patients/worklist.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        context.update(items=selectors.followup_worklist(self.programme, today=today), today=today)
+        return context
+
+
+class RecordContactView(ProgrammeView):
+    """Record a follow-up contact from the worklist (htmx replaces the row)."""
+
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        episode = selectors.get_episode_for(self.programme, pk)
+        form = ContactForm(request.POST)
+        error = None
+        if form.is_valid():
+            data = form.cleaned_data
+            field = "first_followup_date" if data["contact"] == "first" else "second_followup_date"
+            try:
+                episode = services.episode_update(
+                    episode=episode,
+                    actor=request.user,
+                    values={field: data["date"]},
+                    expected_version=data["version"],
+                    partial=True,
+                )
+            except services.StaleEdit as exc:
+                error = str(exc)
+            except services.EpisodeInvalid as exc:
+                error = "; ".join(f"{rules.LABELS.get(e.field, e.field)}: {e.message}" for e in exc.errors)
+        else:
+            error = _("Give the date of the contact.")
+        status = 200 if error is None else 400
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, _("Contact recorded."))
+            return redirect("patients:worklist", programme_slug=self.programme.slug)
+        return render(
+            request,
+            "patients/_worklist_recorded.html",
+            {"episode": episode, "error": error, "programme": self.programme},
+            status=status,
+        )
+
+
+class ImportView(ProgrammeViewMixin, TemplateView):
+    template_name = "patients/import.html"
+    read_roles = WRITE_ROLES
+    write_roles = WRITE_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ImportForm())
+        context["columns"] = rules.COLUMNS
+        return context
+
+    def post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        upload = form.cleaned_data["file"]
+        try:
+            counts = episodes_import(
+                programme=self.programme, rows=csv_rows(upload), actor=request.user, source="upload", parallel=False
+            )
+        except (ImportRejected, CsvRejected) as exc:
+            return self.render_to_response(
+                self.get_context_data(form=ImportForm(), errors=exc.errors, filename=upload.name), status=400
+            )
+        messages.success(request, _("%(name)s imported: %(counts)s.") % {"name": upload.name, "counts": counts})
+        return redirect("patients:episode_list", programme_slug=self.programme.slug)
+
+
+class ExportView(ProgrammeView):
+    """The programme's episodes as CSV, in the import format (filters of the list apply)."""
+
+    read_roles = WRITE_ROLES
+
+    def get(self, request):
+        filters = list_filters(request.GET)
+        episodes = selectors.episode_list(self.programme, today=timezone.localdate(), **filters)
+        access_event_record(
+            programme=self.programme,
+            actor=request.user,
+            action=AccessEvent.Action.EXPORTED,
+            format="csv",
+            filters={k: str(v) for k, v in filters.items() if v},
+        )
+        response = StreamingHttpResponse(
+            write_csv(episode_rows(episodes), EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{self.programme.slug}-episodes-{stamp}.csv"'
+        return response

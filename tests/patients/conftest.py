@@ -1,0 +1,59 @@
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from patients import services
+
+TODAY = timezone.localdate
+
+
+def valid_values(**overrides) -> dict:
+    """A complete, valid episode (fracture 200 days ago) as text, like a CSV row."""
+    fracture = timezone.localdate() - timedelta(days=200)
+    values = {
+        "patient_ref": "H0001",
+        "sex": "female",
+        "birth_date": (fracture - timedelta(days=75 * 365)).isoformat(),
+        "fracture_date": fracture.isoformat(),
+        "fracture_site": "wrist",
+        "spine_detection": "",
+        "identification_date": (fracture + timedelta(days=3)).isoformat(),
+        "fls_assessment": "yes",
+        "fls_assessment_date": (fracture + timedelta(days=20)).isoformat(),
+        "dxa": "yes",
+        "dxa_date": (fracture + timedelta(days=40)).isoformat(),
+        "falls_assessment": "referred",
+        "aom_recommended": "yes",
+        "aom_drug": "alendronate",
+        "first_followup_date": (fracture + timedelta(days=100)).isoformat(),
+        "aom_started": "yes",
+        "aom_started_date": (fracture + timedelta(days=50)).isoformat(),
+        "sb_started": "no",
+        "sb_started_date": "",
+        "second_followup_date": "",
+        "aom_at_52w": "",
+        "death_date": "",
+    }
+    values.update(overrides)
+    return values
+
+
+def days_ago(n: int) -> str:
+    return (timezone.localdate() - timedelta(days=n)).isoformat()
+
+
+@pytest.fixture
+def make_episode(db):
+    def make(programme, actor=None, **overrides):
+        return services.episode_create(programme=programme, actor=actor, values=valid_values(**overrides))
+
+    return make
+
+
+@pytest.fixture
+def episode(programme, coordinator, make_episode):
+    return make_episode(programme, coordinator)
+
+
+__all__ = ["valid_values", "days_ago", "date"]
