@@ -220,6 +220,9 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
         )
         if self.access.role == "lead":
             context["audit"] = selectors.audit_for_patient(self.programme, episode.patient_id)
+        access_event_record(
+            programme=self.programme, actor=self.request.user, action=AccessEvent.Action.VIEWED, episode=episode.pk
+        )
         return context
 
 

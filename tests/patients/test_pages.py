@@ -308,3 +308,9 @@ def test_patient_correction_rechecks_every_episode(programme, coordinator, login
     assert response.status_code == 302
     episode.patient.refresh_from_db()
     assert episode.patient.patient_ref == "H0001-B"
+
+
+def test_viewing_an_episode_is_in_the_access_log(programme, viewer, login, episode):
+    login(viewer).get(f"/p/{programme.slug}/episodes/{episode.pk}/")
+    event = AccessEvent.objects.for_programme(programme).get(action="viewed")
+    assert (event.actor, event.detail) == (viewer, {"episode": episode.pk})
