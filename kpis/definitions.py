@@ -1,0 +1,220 @@
+"""KPI sets as data: each KPI's clinical definition in words beside the expressions that compute it.
+
+The engine (``kpis.engine``) turns a set into one SQL pass of conditional aggregates; nothing in the
+engine knows a particular KPI. A KPI is:
+
+- ``population``: which eligible episodes it concerns (SQL condition on the episode ``e``);
+- ``window``: days after the fracture within which the event counts (None: no window). An episode
+  is *mature* when ``fracture_date + window <= as_of``; immature ones are *pending*;
+- ``event``: what meets the KPI (SQL condition);
+- ``exclusions``: ``"died_without_event"`` (death within the window and no event within it),
+  ``"died_in_window"`` (death within the window, whatever happened), or an SQL condition;
+- ``denominator``: ``"episodes"`` (the population after maturity and exclusions), or
+  ``"expected_non_spine"`` / ``"expected_spine"`` (the programme's expected caseload, prorated);
+- ``bands``: ``"standard"`` (red < 50, amber 50-80, green > 80) or ``"single_50"`` (green >= 50).
+
+Every SQL fragment is a constant written here; values (dates) are bound as parameters.
+Outcomes per episode: met, not met, not eligible, pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    code: str
+    name: str
+    definition: str  # the clinical definition, in words (shown on the methods page)
+    population: str = "TRUE"
+    window: int | None = None
+    event: str = "TRUE"
+    exclusions: tuple[str, ...] = ()
+    denominator: str = "episodes"
+    bands: str = "standard"
+
+
+@dataclass(frozen=True)
+class KpiSet:
+    code: str
+    name: str
+    source: str
+    kpis: tuple[KpiDefinition, ...] = field(default_factory=tuple)
+
+    def get(self, code: str) -> KpiDefinition:
+        for kpi in self.kpis:
+            if kpi.code == code:
+                return kpi
+        raise KeyError(code)
+
+
+def within(date_column: str, days: int) -> str:
+    return f"{date_column} <= e.fracture_date + {int(days)}"
+
+
+def completeness(first_window: int = 112, second_window: int = 364) -> str:
+    """KPI11: the required items are recorded (not blank), by the rules of kpis.md."""
+    always = "e.fls_assessment <> '' AND e.dxa <> '' AND e.falls_assessment <> '' AND e.aom_recommended <> ''"
+    first_due = (
+        f"(e.fracture_date + {first_window} <= %(as_of)s AND "
+        f"(e.death_date IS NULL OR e.death_date > e.fracture_date + {first_window}))"
+    )
+    second_due = (
+        f"(e.aom_started = 'yes' AND e.fracture_date + {second_window} <= %(as_of)s AND "
+        f"(e.death_date IS NULL OR e.death_date > e.fracture_date + {second_window}))"
+    )
+    first_items = "e.first_followup_date IS NOT NULL AND e.aom_started <> '' AND e.sb_started <> ''"
+    second_items = "e.second_followup_date IS NOT NULL AND e.aom_at_52w <> ''"
+    return f"({always} AND (NOT {first_due} OR ({first_items})) AND (NOT {second_due} OR ({second_items})))"
+
+
+def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinition, ...]:
+    return (
+        KpiDefinition(
+            "KPI1",
+            _("Identification: non-spine fractures"),
+            _(
+                "Eligible episodes whose fracture site is not spine, against the expected number of non-spine "
+                "fragility fractures for the period (the programme's yearly expectation, prorated by days)."
+            ),
+            population="e.fracture_site <> 'spine'",
+            denominator="expected_non_spine",
+        ),
+        KpiDefinition(
+            "KPI2",
+            _("Identification: spine fractures"),
+            _(
+                "Eligible episodes with a spine fracture (clinical or radiological), against the expected number "
+                "of spine fractures for the period."
+            ),
+            population="e.fracture_site = 'spine'",
+            denominator="expected_spine",
+        ),
+        KpiDefinition(
+            "KPI3",
+            _("FLS assessment within %(words)s") % {"words": assessment_words},
+            _(
+                "Episodes mature for %(days)s days with an FLS assessment dated within %(days)s days of the fracture; "
+                "episodes whose patient died within the window without an assessment are left out."
+            )
+            % {"days": assessment_window},
+            window=assessment_window,
+            event=f"e.fls_assessment = 'yes' AND {within('e.fls_assessment_date', assessment_window)}",
+            exclusions=("died_without_event",),
+        ),
+        KpiDefinition(
+            "KPI4",
+            _("DXA within %(words)s") % {"words": assessment_words},
+            _(
+                "Episodes mature for %(days)s days with a DXA scan dated within %(days)s days; episodes where a "
+                "clinician decided no scan was needed, and those who died within the window without one, are "
+                "left out."
+            )
+            % {"days": assessment_window},
+            window=assessment_window,
+            event=f"e.dxa = 'yes' AND {within('e.dxa_date', assessment_window)}",
+            exclusions=("e.dxa = 'not_required'", "died_without_event"),
+        ),
+        KpiDefinition(
+            "KPI5",
+            _("Falls risk assessment"),
+            _("Eligible episodes with a falls-risk assessment by the FLS or a referral to a falls service."),
+            event="e.falls_assessment IN ('yes', 'referred')",
+        ),
+        KpiDefinition(
+            "KPI6",
+            _("Medication recommended"),
+            _("Eligible episodes in which anti-osteoporosis medication was recommended (a single cut: 50 %)."),
+            event="e.aom_recommended = 'yes'",
+            bands="single_50",
+        ),
+        KpiDefinition(
+            "KPI7",
+            _("Monitoring within 16 weeks"),
+            _(
+                "Episodes mature for 112 days with a first follow-up contact within 112 days; those who died "
+                "within the window without one are left out."
+            ),
+            window=112,
+            event=f"e.first_followup_date IS NOT NULL AND {within('e.first_followup_date', 112)}",
+            exclusions=("died_without_event",),
+        ),
+        KpiDefinition(
+            "KPI8",
+            _("Medication started within 16 weeks"),
+            _(
+                "Episodes with medication recommended, mature for 112 days, in which medication was started within "
+                "112 days; those who died within the window without starting are left out."
+            ),
+            population="e.aom_recommended = 'yes'",
+            window=112,
+            event=f"e.aom_started = 'yes' AND {within('e.aom_started_date', 112)}",
+            exclusions=("died_without_event",),
+        ),
+        KpiDefinition(
+            "KPI9",
+            _("Strength and balance within 16 weeks"),
+            _(
+                "Episodes whose fracture is not a hip fracture, mature for 112 days, in which a strength-and-balance "
+                "exercise intervention started within 112 days; those who died within the window without one are "
+                "left out."
+            ),
+            population="e.fracture_site <> 'hip'",
+            window=112,
+            event=f"e.sb_started = 'yes' AND {within('e.sb_started_date', 112)}",
+            exclusions=("died_without_event",),
+        ),
+        KpiDefinition(
+            "KPI10",
+            _("Medication at 52 weeks"),
+            _(
+                "Episodes in which medication was started, mature for 364 days, still prescribed medication at the "
+                "second follow-up; those who died within 364 days are left out."
+            ),
+            population="e.aom_started = 'yes'",
+            window=364,
+            event="e.aom_at_52w = 'yes'",
+            exclusions=("died_in_window",),
+        ),
+        KpiDefinition(
+            "KPI11",
+            _("Data completeness"),
+            _(
+                "Eligible episodes whose required items are recorded: site, date, FLS assessment, DXA, falls "
+                "assessment and medication recommended always; first follow-up, medication started and strength "
+                "and balance once mature for 112 days (unless dead by then); second follow-up and medication at "
+                "52 weeks when medication started and mature for 364 days (unless dead by then)."
+            ),
+            event=completeness(),
+        ),
+    )
+
+
+IOF_2020 = KpiSet(
+    "iof-2020",
+    "IOF Capture the Fracture patient-level KPIs (2020)",
+    "Javaid MK et al., Osteoporos Int 2020;31:1193-1204",
+    _iof_kpis(84, _("12 weeks")),
+)
+
+# The UK FLS-DB audit's variant: 90-day windows for assessment and DXA; the rest as iof-2020
+# (falls assessment or referral; strength and balance for non-hip fractures; 16- and 52-week rules).
+FLS_DB = KpiSet(
+    "fls-db",
+    "UK FLS-DB audit variant",
+    "Royal College of Physicians, Fracture Liaison Service Database",
+    _iof_kpis(90, _("90 days")),
+)
+
+KPI_SETS: dict[str, KpiSet] = {kpi_set.code: kpi_set for kpi_set in (IOF_2020, FLS_DB)}
+DEFAULT_KPI_SET = IOF_2020.code
+
+
+def get_kpi_set(code: str) -> KpiSet:
+    try:
+        return KPI_SETS[code]
+    except KeyError:
+        raise ValueError(f"unknown KPI set '{code}'; the sets are: {', '.join(KPI_SETS)}") from None

@@ -1,0 +1,302 @@
+"""Set-based KPI computation: one pass of conditional aggregates over the episodes.
+
+``compute`` takes any number of programmes and periods and returns every numerator, denominator and
+pending count in a single SQL statement (GROUP BY programme and period). Nothing here loops over
+episodes in Python. ``episode_outcomes`` uses the same expressions per episode for the drill-down.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.utils import translation
+
+from kpis.definitions import KpiDefinition, KpiSet, get_kpi_set
+from programmes.models import ExpectedCaseload, Programme
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+
+def _ok(condition: str) -> str:
+    """NULL (an unrecorded value) counts as false."""
+    return f"COALESCE(({condition}), FALSE)"
+
+
+@dataclass(frozen=True)
+class KpiSql:
+    """The SQL conditions of one KPI, derived from its definition."""
+
+    population: str
+    mature: str
+    event: str
+    excluded: str
+
+    @property
+    def in_denominator(self) -> str:
+        return f"({self.population} AND {self.mature} AND NOT {self.excluded})"
+
+    @property
+    def met(self) -> str:
+        return f"({self.in_denominator} AND {self.event})"
+
+    @property
+    def pending(self) -> str:
+        return f"({self.population} AND NOT {self.mature})"
+
+    @property
+    def outcome(self) -> str:
+        return (
+            f"CASE WHEN NOT {self.population} THEN 'not_eligible' WHEN NOT {self.mature} THEN 'pending' "
+            f"WHEN {self.excluded} THEN 'not_eligible' WHEN {self.event} THEN 'met' ELSE 'not_met' END"
+        )
+
+
+def kpi_sql(kpi: KpiDefinition) -> KpiSql:
+    population = _ok(kpi.population)
+    event = _ok(kpi.event)
+    if kpi.window is None:
+        mature = "TRUE"
+    else:
+        mature = f"(e.fracture_date + {int(kpi.window)} <= %(as_of)s::date)"
+    exclusions = []
+    for exclusion in kpi.exclusions:
+        if exclusion == "died_without_event":
+            exclusions.append(
+                f"(e.death_date IS NOT NULL AND e.death_date <= e.fracture_date + {int(kpi.window)} AND NOT {event})"
+            )
+        elif exclusion == "died_in_window":
+            exclusions.append(f"(e.death_date IS NOT NULL AND e.death_date <= e.fracture_date + {int(kpi.window)})")
+        else:
+            exclusions.append(_ok(exclusion))
+    excluded = "(" + " OR ".join(exclusions) + ")" if exclusions else "FALSE"
+    return KpiSql(population, mature, event, excluded)
+
+
+def aggregate_columns(kpi_set: KpiSet) -> list[str]:
+    """For each KPI: numerator, denominator, pending (conditional aggregates)."""
+    columns = []
+    for kpi in kpi_set.kpis:
+        sql = kpi_sql(kpi)
+        if kpi.denominator == "episodes":
+            columns += [
+                f"count(*) FILTER (WHERE {sql.met})",
+                f"count(*) FILTER (WHERE {sql.in_denominator})",
+                f"count(*) FILTER (WHERE {sql.pending})",
+            ]
+        else:  # identification KPIs: the numerator is the population; the denominator comes from caseload
+            columns += [f"count(*) FILTER (WHERE {sql.population})", "0", "0"]
+    return columns
+
+
+def _query(kpi_set: KpiSet, *, all_programmes: bool) -> str:
+    where = "" if all_programmes else "AND e.programme_id = ANY(%(programmes)s)"
+    return f"""
+        SELECT e.programme_id, p.idx, count(*), {", ".join(aggregate_columns(kpi_set))}
+        FROM unnest(%(starts)s::date[], %(ends)s::date[]) WITH ORDINALITY AS p(period_start, period_end, idx)
+        JOIN patients_episode e ON e.fracture_date BETWEEN p.period_start AND p.period_end {where}
+        GROUP BY e.programme_id, p.idx
+    """  # noqa: S608 - built from the definitions' constant SQL; values are bound parameters
+
+
+@dataclass
+class KpiValue:
+    code: str
+    name: str
+    numerator: int
+    denominator: int | None
+    percent: float | None
+    band: str | None
+    pending: int
+    note: str | None
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "percent": self.percent,
+            "band": self.band,
+            "pending": self.pending,
+            "note": self.note,
+        }
+
+
+def round_half_away(value: Decimal, places: str) -> Decimal:
+    """Rounding half away from zero (values here are never negative)."""
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def percent_of(numerator: int, denominator: int | None) -> float | None:
+    if not denominator:
+        return None
+    return float(round_half_away(Decimal(100 * numerator) / Decimal(denominator), "0.1"))
+
+
+def band_of(kpi: KpiDefinition, percent: float | None) -> str | None:
+    if percent is None:
+        return None
+    if kpi.bands == "single_50":
+        return "green" if percent >= 50 else "red"
+    if percent < 50:
+        return "red"
+    if percent <= 80:
+        return "amber"
+    return "green"
+
+
+def expected_for_period(
+    caseloads: dict[int, tuple[int, int]], period: Period, which: str
+) -> tuple[int | None, str | None]:
+    """The prorated expected caseload for the period, or (None, why not).
+
+    Sum over the calendar years the period touches of expected × days in the period that year ÷
+    days in that year, rounded half away from zero.
+    """
+    total = Decimal(0)
+    missing = []
+    for year in range(period.start.year, period.end.year + 1):
+        first = max(period.start, date(year, 1, 1))
+        last = min(period.end, date(year, 12, 31))
+        days = (last - first).days + 1
+        if year not in caseloads:
+            missing.append(str(year))
+            continue
+        expected = caseloads[year][0 if which == "expected_non_spine" else 1]
+        total += Decimal(expected) * days / (366 if calendar.isleap(year) else 365)
+    if missing:
+        return None, f"expected caseload not set for {', '.join(missing)}"
+    rounded = int(round_half_away(total, "1"))
+    if rounded == 0:
+        return None, "expected caseload is 0 for this period"
+    return rounded, None
+
+
+def _note(kpi: KpiDefinition, numerator: int, denominator: int, pending: int) -> str | None:
+    if denominator:
+        return None
+    if pending:
+        return f"no episode mature for the {kpi.window}-day window yet ({pending} pending)"
+    return "no episodes in the denominator"
+
+
+def _values(
+    kpi_set: KpiSet, row: Sequence[int], period: Period, caseloads: dict[int, tuple[int, int]]
+) -> list[KpiValue]:
+    values = []
+    with translation.override("en"):
+        for index, kpi in enumerate(kpi_set.kpis):
+            numerator, denominator, pending = row[3 * index : 3 * index + 3]
+            note = None
+            if kpi.denominator == "episodes":
+                note = _note(kpi, numerator, denominator, pending)
+            else:
+                denominator, note = expected_for_period(caseloads, period, kpi.denominator)
+            percent = percent_of(numerator, denominator)
+            values.append(
+                KpiValue(kpi.code, str(kpi.name), numerator, denominator, percent, band_of(kpi, percent), pending, note)
+            )
+    return values
+
+
+@dataclass
+class Computed:
+    programme_id: int
+    period: Period
+    episodes: int
+    kpis: list[KpiValue]
+
+
+def compute(
+    *,
+    periods: Sequence[Period],
+    as_of: date,
+    kpi_set: KpiSet | str,
+    programme_ids: Iterable[int] | None = None,
+) -> list[Computed]:
+    """Every KPI of the set for each (programme, period): one SQL statement for all of them.
+
+    ``programme_ids=None`` computes every programme (an explicit cross-programme read).
+    Programmes without episodes in a period get zero counts.
+    """
+    kpi_set = get_kpi_set(kpi_set) if isinstance(kpi_set, str) else kpi_set
+    ids = None if programme_ids is None else list(programme_ids)
+    params = {
+        "starts": [p.start for p in periods],
+        "ends": [p.end for p in periods],
+        "as_of": as_of,
+        "programmes": ids or [],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_query(kpi_set, all_programmes=ids is None), params)
+        rows = {(row[0], row[1] - 1): row[2:] for row in cursor.fetchall()}
+    if ids is None:
+        ids = list(Programme.objects.values_list("pk", flat=True))
+    caseloads: dict[int, dict[int, tuple[int, int]]] = {pid: {} for pid in ids}
+    for pid, year, non_spine, spine in (
+        ExpectedCaseload.objects.all_programmes()
+        .filter(programme_id__in=ids)
+        .values_list("programme_id", "year", "non_spine", "spine")
+    ):
+        caseloads[pid][year] = (non_spine, spine)
+    empty = (0,) * (1 + 3 * len(kpi_set.kpis))
+    results = []
+    for pid in ids:
+        for index, period in enumerate(periods):
+            row = rows.get((pid, index), empty)
+            results.append(Computed(pid, period, row[0], _values(kpi_set, row[1:], period, caseloads[pid])))
+    return results
+
+
+def compute_for_programme(
+    programme: Programme, *, start: date, end: date, as_of: date, kpi_set: str | None = None
+) -> dict:
+    """The machine-readable result of kpis.md for one programme and period."""
+    kpi_set = get_kpi_set(kpi_set or programme.kpi_set)
+    period = Period(start, end)
+    (result,) = compute(periods=[period], as_of=as_of, kpi_set=kpi_set, programme_ids=[programme.pk])
+    return {
+        "programme": programme.slug,
+        "kpi_set": kpi_set.code,
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "as_of": as_of.isoformat(),
+        "episodes": result.episodes,
+        "kpis": [value.as_dict() for value in result.kpis],
+    }
+
+
+def episode_outcomes(
+    programme: Programme, kpi: KpiDefinition, *, period: Period, as_of: date, outcome: str = "not_met"
+):
+    """Ids of the programme's episodes in the period with this outcome for the KPI (the drill-down)."""
+    sql = kpi_sql(kpi)
+    expression = (
+        sql.outcome
+        if kpi.denominator == "episodes"
+        else (f"CASE WHEN {sql.population} THEN 'met' ELSE 'not_eligible' END")
+    )
+    query = f"""
+        SELECT e.id FROM patients_episode e
+        WHERE e.programme_id = %(programme)s AND e.fracture_date BETWEEN %(start)s AND %(end)s
+          AND ({expression}) = %(outcome)s
+        ORDER BY e.fracture_date, e.id
+    """  # noqa: S608 - constant SQL from the definitions
+    with connection.cursor() as cursor:
+        cursor.execute(
+            query,
+            {"programme": programme.pk, "start": period.start, "end": period.end, "as_of": as_of, "outcome": outcome},
+        )
+        return [row[0] for row in cursor.fetchall()]
