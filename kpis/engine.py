@@ -67,10 +67,7 @@ class KpiSql:
 def kpi_sql(kpi: KpiDefinition) -> KpiSql:
     population = _ok(kpi.population)
     event = _ok(kpi.event)
-    if kpi.window is None:
-        mature = "TRUE"
-    else:
-        mature = f"(e.fracture_date + {int(kpi.window)} <= %(as_of)s::date)"
+    mature = "TRUE" if kpi.window is None else f"(e.fracture_date + {int(kpi.window)} <= %(as_of)s::date)"
     exclusions = []
     for exclusion in kpi.exclusions:
         if exclusion == "died_without_event":

@@ -67,13 +67,11 @@ def _complete(e: dict, as_of: date) -> bool:
     if "" in (e["fls_assessment"], e["dxa"], e["falls_assessment"], e["aom_recommended"]):
         return False
     f = e["fracture_date"]
-    if f + timedelta(days=112) <= as_of and not _died_by(e, 112):
-        if e["first_followup_date"] is None or e["aom_started"] == "" or e["sb_started"] == "":
-            return False
-    if e["aom_started"] == "yes" and f + timedelta(days=364) <= as_of and not _died_by(e, 364):
-        if e["second_followup_date"] is None or e["aom_at_52w"] == "":
-            return False
-    return True
+    first_due = f + timedelta(days=112) <= as_of and not _died_by(e, 112)
+    if first_due and (e["first_followup_date"] is None or e["aom_started"] == "" or e["sb_started"] == ""):
+        return False
+    second_due = e["aom_started"] == "yes" and f + timedelta(days=364) <= as_of and not _died_by(e, 364)
+    return not (second_due and (e["second_followup_date"] is None or e["aom_at_52w"] == ""))
 
 
 def reference_kpis(episodes: list[dict], *, period: Period, as_of: date, caseloads: dict[int, tuple[int, int]]) -> dict:
@@ -109,7 +107,7 @@ def reference_kpis(episodes: list[dict], *, period: Period, as_of: date, caseloa
         counts["KPI11"]["denominator"] += 1
         counts["KPI11"]["numerator"] += _complete(e, as_of)
     result = []
-    for code, name in NAMES.items():
+    for code, _name in NAMES.items():
         c = counts[code]
         denominator = c["denominator"]
         if code in ("KPI1", "KPI2"):
@@ -119,10 +117,7 @@ def reference_kpis(episodes: list[dict], *, period: Period, as_of: date, caseloa
         percent = percent_of(c["numerator"], denominator)
         band = None
         if percent is not None:
-            if code == "KPI6":
-                band = "green" if percent >= 50 else "red"
-            else:
-                band = band_of(_Standard, percent)
+            band = ("green" if percent >= 50 else "red") if code == "KPI6" else band_of(_Standard, percent)
         result.append(
             {
                 "code": code,
