@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -150,7 +151,14 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_PUBLISH_RETRY = False  # a broker outage must not hold up a request: the KPI sweep catches up
+CELERY_BEAT_SCHEDULE = {
+    "kpis-sweep-stale": {"task": "kpis.sweep_stale", "schedule": 60.0},
+    "kpis-recompute-all": {
+        "task": "kpis.recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -282,8 +282,17 @@ def expected_caseload_set(
 
 
 def programme_mark_data_changed(*, programme: Programme) -> None:
-    """Tell the KPI side that this programme's figures need recomputing (read by kpis)."""
+    """Record that this programme's data changed (KPIs read the mark), and tell listeners after commit.
+
+    The mark is written in the caller's transaction, so it is never lost: even if the listeners
+    cannot act (the broker is down), the periodic sweep finds programmes whose mark is newer than
+    their last computation.
+    """
+    from programmes import hooks
+
     Programme.objects.filter(pk=programme.pk).update(data_changed_at=timezone.now())
+    programme_id = programme.pk
+    transaction.on_commit(lambda: hooks.data_changed(programme_id))
 
 
 @transaction.atomic

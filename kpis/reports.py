@@ -1,0 +1,81 @@
+"""The PDF KPI report (WeasyPrint): cover, KPI table with bands, charts, benchmarking, methods."""
+
+from __future__ import annotations
+
+import logging
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from kpis import charts, selectors
+from kpis.definitions import get_kpi_set
+from kpis.engine import compute_for_programme
+from kpis.models import KpiReport, KpiResult
+
+logger = logging.getLogger(__name__)
+
+
+def report_html(report: KpiReport) -> str:
+    programme = report.programme
+    kpi_set = get_kpi_set(report.kpi_set)
+    figures = compute_for_programme(
+        programme, start=report.period_start, end=report.period_end, as_of=report.as_of, kpi_set=report.kpi_set
+    )
+    stored = (
+        KpiResult.objects.for_programme(programme)
+        .filter(kpi_set=report.kpi_set, period_start=report.period_start, period_end=report.period_end)
+        .first()
+    )
+    peers = selectors.benchmarks(stored, programme.country.code) if stored else {}
+    quarters = selectors.trend(programme)
+    rows = []
+    for kpi, value in zip(kpi_set.kpis, figures["kpis"], strict=True):
+        points = [
+            (f"{q.period_start.year} Q{(q.period_start.month - 1) // 3 + 1}", (q.kpi(kpi.code) or {}).get("percent"))
+            for q in quarters
+        ]
+        country, everyone = peers.get(kpi.code, (None, None))
+        rows.append(
+            {
+                "kpi": kpi,
+                "value": value,
+                "bar": charts.bar(value["percent"], value["band"]),
+                "trend": charts.trend(points),
+                "country": country,
+                "all": everyone,
+            }
+        )
+    return render_to_string(
+        "kpis/report.html",
+        {
+            "programme": programme,
+            "report": report,
+            "figures": figures,
+            "rows": rows,
+            "kpi_set": kpi_set,
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def report_render(*, report_id: int) -> str:
+    """Render and store the PDF. Idempotent: a report already ready is left alone."""
+    from weasyprint import HTML
+
+    report = KpiReport.objects.all_programmes().select_related("programme").filter(pk=report_id).first()
+    if report is None or report.status == KpiReport.Status.READY:
+        return "skipped"
+    language = (report.programme.languages or ["en"])[0]
+    try:
+        with translation.override(language if language in ("en", "fr", "it", "ru") else "en"):
+            pdf = HTML(string=report_html(report)).write_pdf()
+    except Exception as exc:
+        logger.exception("KPI report %s failed", report_id)
+        KpiReport.objects.all_programmes().filter(pk=report_id).update(
+            status=KpiReport.Status.FAILED, error=str(exc)[:500], finished_at=timezone.now()
+        )
+        raise
+    KpiReport.objects.all_programmes().filter(pk=report_id).update(
+        status=KpiReport.Status.READY, pdf=pdf, finished_at=timezone.now()
+    )
+    return "ready"

@@ -1,0 +1,194 @@
+"""Writes of the KPI side: stored results (recomputation) and reports."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kpis.definitions import get_kpi_set
+from kpis.engine import Period, compute
+from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
+from programmes.models import Programme
+
+logger = logging.getLogger(__name__)
+COALESCE_SECONDS = 20
+YEARS_KEPT = 5
+QUARTERS_KEPT = 8
+
+
+@dataclass(frozen=True)
+class NamedPeriod:
+    kind: str
+    period: Period
+
+    @property
+    def label(self) -> str:
+        start = self.period.start
+        if self.kind == PeriodKind.YEAR:
+            return str(start.year)
+        if self.kind == PeriodKind.QUARTER:
+            return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+        return f"{self.period.start:%Y-%m-%d} – {self.period.end:%Y-%m-%d}"
+
+
+def quarter_of(day: date) -> Period:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    next_start = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
+    return Period(start, next_start - timedelta(days=1))
+
+
+def rolling_year(as_of: date) -> Period:
+    """The 12 months up to and including ``as_of``: from the day after the same date a year before."""
+    try:
+        year_before = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        year_before = date(as_of.year - 1, 2, 28)
+    return Period(year_before + timedelta(days=1), as_of)
+
+
+def standard_periods(as_of: date) -> list[NamedPeriod]:
+    """The periods kept for every programme: the last 5 calendar years, the last 8 quarters
+    (the trend), and the 12 months up to the as-of date."""
+    periods = [
+        NamedPeriod(PeriodKind.YEAR, Period(date(year, 1, 1), date(year, 12, 31)))
+        for year in range(as_of.year - YEARS_KEPT + 1, as_of.year + 1)
+    ]
+    quarter = quarter_of(as_of)
+    quarters = []
+    for _ in range(QUARTERS_KEPT):
+        quarters.append(NamedPeriod(PeriodKind.QUARTER, quarter))
+        quarter = quarter_of(quarter.start - timedelta(days=1))
+    periods += reversed(quarters)
+    periods.append(NamedPeriod(PeriodKind.ROLLING, rolling_year(as_of)))
+    return periods
+
+
+@transaction.atomic
+def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | None = None) -> int:
+    """Compute and store every standard period for these programmes (None: all), all at once.
+
+    One transaction: a worker killed half-way leaves the previous results untouched. Upserts on
+    the natural key, so running it twice gives the same rows. Returns the number of rows stored.
+    """
+    as_of = as_of or timezone.localdate()
+    started = timezone.now()
+    programmes = Programme.objects.all() if programme_ids is None else Programme.objects.filter(pk__in=programme_ids)
+    marks = {pid: (mark, kpi_set) for pid, mark, kpi_set in programmes.values_list("pk", "data_changed_at", "kpi_set")}
+    by_set: dict[str, list[int]] = defaultdict(list)
+    for pid, (_mark, kpi_set) in marks.items():
+        by_set[kpi_set].append(pid)
+    named = standard_periods(as_of)
+    kinds = {named_period.period: named_period.kind for named_period in named}
+    rows = []
+    for kpi_set, ids in by_set.items():
+        computed = compute(
+            periods=[n.period for n in named],
+            as_of=as_of,
+            kpi_set=get_kpi_set(kpi_set),
+            programme_ids=None if programme_ids is None and len(by_set) == 1 else ids,
+        )
+        for result in computed:
+            rows.append(
+                KpiResult(
+                    programme_id=result.programme_id,
+                    kpi_set=kpi_set,
+                    period_kind=kinds[result.period],
+                    period_start=result.period.start,
+                    period_end=result.period.end,
+                    as_of=as_of,
+                    computed_at=started,
+                    episodes=result.episodes,
+                    kpis=[value.as_dict() for value in result.kpis],
+                )
+            )
+    KpiResult.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["programme", "kpi_set", "period_start", "period_end"],
+        update_fields=["period_kind", "as_of", "computed_at", "episodes", "kpis"],
+    )
+    # The rolling period moves every day: drop the older rolling rows of these programmes.
+    stale_rolling = KpiResult.objects.filter(period_kind=PeriodKind.ROLLING).exclude(period_end=as_of)
+    stale_rolling = (
+        stale_rolling.all_programmes()
+        if programme_ids is None
+        else stale_rolling.filter(programme_id__in=programme_ids)
+    )
+    stale_rolling.delete()
+    KpiState.objects.bulk_create(
+        [
+            KpiState(programme_id=pid, data_mark=mark, computed_at=started, as_of=as_of)
+            for pid, (mark, _s) in marks.items()
+        ],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["programme"],
+        update_fields=["data_mark", "computed_at", "as_of"],
+    )
+    return len(rows)
+
+
+def stale_programme_ids() -> list[int]:
+    """Programmes whose data changed after their figures were computed (or never computed)."""
+    return list(
+        Programme.objects.filter(data_changed_at__isnull=False)
+        .filter(
+            Q(kpi_state__isnull=True)
+            | Q(kpi_state__data_mark__isnull=True)
+            | Q(data_changed_at__gt=F("kpi_state__data_mark"))
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def is_stale(programme: Programme) -> bool:
+    state = KpiState.objects.filter(programme=programme).first()
+    if programme.data_changed_at is None:
+        return state is None
+    return state is None or state.data_mark is None or programme.data_changed_at > state.data_mark
+
+
+def schedule_recompute(programme_id: int) -> bool:
+    """Ask a worker to recompute soon. Many edits in a short time make one request (coalescing).
+
+    Returns False when the request could not be queued (the broker is down): the programme stays
+    marked as changed and the periodic sweep recomputes it when the broker is back.
+    """
+    from kpis.tasks import recompute_programme
+
+    key = f"kpis:recompute-queued:{programme_id}"
+    if not cache.add(key, 1, timeout=COALESCE_SECONDS):
+        return True  # a recompute is already queued; it will read the latest data
+    try:
+        recompute_programme.apply_async(args=[programme_id], countdown=COALESCE_SECONDS // 2, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: leave it to the sweep
+        cache.delete(key)
+        logger.warning("could not queue a KPI recompute for programme %s; the sweep will catch up", programme_id)
+        return False
+    return True
+
+
+@transaction.atomic
+def report_request(*, programme: Programme, actor, start: date, end: date, as_of: date) -> KpiReport:
+    from kpis.tasks import render_report
+
+    report = KpiReport.objects.create(
+        programme=programme,
+        requested_by=actor,
+        kpi_set=programme.kpi_set,
+        period_start=start,
+        period_end=end,
+        as_of=as_of,
+    )
+    report_id = report.pk
+    transaction.on_commit(lambda: render_report.delay(report_id))
+    return report
