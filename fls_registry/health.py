@@ -22,7 +22,7 @@ def broker_state(broker_url: str | None = None, timeout: float = 2.0) -> dict:
     from kombu import Connection
 
     url = settings.CELERY_BROKER_URL if broker_url is None else broker_url
-    if not url:
+    if not url or (broker_url is None and settings.CELERY_TASK_ALWAYS_EAGER):
         return {"ok": True, "state": "eager"}
     try:
         with Connection(url, connect_timeout=timeout) as connection:

@@ -135,6 +135,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None) or None
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks still borrow a producer: give them an in-process transport, never a real broker.
+    CELERY_BROKER_URL = "memory://"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -149,7 +152,16 @@ CELERY_TASK_ROUTES = {
     "*.send_*": {"queue": "email"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # Publishing from a web request gives up quickly when the broker is down (the KPI sweep
+    # catches up later) instead of holding the coordinator's save for many seconds.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": 2,
+}
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_TASK_PUBLISH_RETRY = False  # a broker outage must not hold up a request: the KPI sweep catches up
 CELERY_BEAT_SCHEDULE = {

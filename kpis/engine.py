@@ -98,14 +98,22 @@ def aggregate_columns(kpi_set: KpiSet) -> list[str]:
     return columns
 
 
-def _query(kpi_set: KpiSet, *, all_programmes: bool) -> str:
+def _query(kpi_set: KpiSet, *, all_programmes: bool, periods: int) -> str:
+    """One statement: a branch per period (UNION ALL), each a single pass of conditional aggregates.
+
+    A plain range condition per branch lets PostgreSQL scan in parallel; a join to a list of
+    periods would not.
+    """
     where = "" if all_programmes else "AND e.programme_id = ANY(%(programmes)s)"
-    return f"""
-        SELECT e.programme_id, p.idx, count(*), {", ".join(aggregate_columns(kpi_set))}
-        FROM unnest(%(starts)s::date[], %(ends)s::date[]) WITH ORDINALITY AS p(period_start, period_end, idx)
-        JOIN patients_episode e ON e.fracture_date BETWEEN p.period_start AND p.period_end {where}
-        GROUP BY e.programme_id, p.idx
-    """  # noqa: S608 - built from the definitions' constant SQL; values are bound parameters
+    aggregates = ", ".join(aggregate_columns(kpi_set))
+    branches = [
+        f"""SELECT e.programme_id, {index}, count(*), {aggregates}
+            FROM patients_episode e
+            WHERE e.fracture_date BETWEEN %(start_{index})s AND %(end_{index})s {where}
+            GROUP BY e.programme_id"""  # noqa: S608 - constant SQL from the definitions; values are bound
+        for index in range(periods)
+    ]
+    return "\nUNION ALL\n".join(branches)
 
 
 @dataclass
@@ -138,9 +146,11 @@ def round_half_away(value: Decimal, places: str) -> Decimal:
 
 
 def percent_of(numerator: int, denominator: int | None) -> float | None:
+    """100 x numerator / denominator to one decimal, half away from zero (exact integer arithmetic)."""
     if not denominator:
         return None
-    return float(round_half_away(Decimal(100 * numerator) / Decimal(denominator), "0.1"))
+    tenths = (2000 * numerator + denominator) // (2 * denominator)
+    return tenths / 10
 
 
 def band_of(kpi: KpiDefinition, percent: float | None) -> str | None:
@@ -190,22 +200,27 @@ def _note(kpi: KpiDefinition, numerator: int, denominator: int, pending: int) ->
     return "no episodes in the denominator"
 
 
+def _english_names(kpi_set: KpiSet) -> list[str]:
+    """The contract's names are English whatever the language of the request."""
+    with translation.override("en"):
+        return [str(kpi.name) for kpi in kpi_set.kpis]
+
+
 def _values(
-    kpi_set: KpiSet, row: Sequence[int], period: Period, caseloads: dict[int, tuple[int, int]]
+    kpi_set: KpiSet, names: list[str], row: Sequence[int], period: Period, caseloads: dict[int, tuple[int, int]]
 ) -> list[KpiValue]:
     values = []
-    with translation.override("en"):
-        for index, kpi in enumerate(kpi_set.kpis):
-            numerator, denominator, pending = row[3 * index : 3 * index + 3]
-            note = None
-            if kpi.denominator == "episodes":
-                note = _note(kpi, numerator, denominator, pending)
-            else:
-                denominator, note = expected_for_period(caseloads, period, kpi.denominator)
-            percent = percent_of(numerator, denominator)
-            values.append(
-                KpiValue(kpi.code, str(kpi.name), numerator, denominator, percent, band_of(kpi, percent), pending, note)
-            )
+    for index, kpi in enumerate(kpi_set.kpis):
+        numerator, denominator, pending = row[3 * index : 3 * index + 3]
+        note = None
+        if kpi.denominator == "episodes":
+            note = _note(kpi, numerator, denominator, pending)
+        else:
+            denominator, note = expected_for_period(caseloads, period, kpi.denominator)
+        percent = percent_of(numerator, denominator)
+        values.append(
+            KpiValue(kpi.code, names[index], numerator, denominator, percent, band_of(kpi, percent), pending, note)
+        )
     return values
 
 
@@ -231,15 +246,13 @@ def compute(
     """
     kpi_set = get_kpi_set(kpi_set) if isinstance(kpi_set, str) else kpi_set
     ids = None if programme_ids is None else list(programme_ids)
-    params = {
-        "starts": [p.start for p in periods],
-        "ends": [p.end for p in periods],
-        "as_of": as_of,
-        "programmes": ids or [],
-    }
+    params = {"as_of": as_of, "programmes": ids or []}
+    for index, period in enumerate(periods):
+        params[f"start_{index}"] = period.start
+        params[f"end_{index}"] = period.end
     with connection.cursor() as cursor:
-        cursor.execute(_query(kpi_set, all_programmes=ids is None), params)
-        rows = {(row[0], row[1] - 1): row[2:] for row in cursor.fetchall()}
+        cursor.execute(_query(kpi_set, all_programmes=ids is None, periods=len(periods)), params)
+        rows = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
     if ids is None:
         ids = list(Programme.objects.values_list("pk", flat=True))
     caseloads: dict[int, dict[int, tuple[int, int]]] = {pid: {} for pid in ids}
@@ -250,11 +263,12 @@ def compute(
     ):
         caseloads[pid][year] = (non_spine, spine)
     empty = (0,) * (1 + 3 * len(kpi_set.kpis))
+    names = _english_names(kpi_set)
     results = []
     for pid in ids:
         for index, period in enumerate(periods):
             row = rows.get((pid, index), empty)
-            results.append(Computed(pid, period, row[0], _values(kpi_set, row[1:], period, caseloads[pid])))
+            results.append(Computed(pid, period, row[0], _values(kpi_set, names, row[1:], period, caseloads[pid])))
     return results
 
 

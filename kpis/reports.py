@@ -60,11 +60,11 @@ def report_html(report: KpiReport) -> str:
 
 def report_render(*, report_id: int) -> str:
     """Render and store the PDF. Idempotent: a report already ready is left alone."""
-    from weasyprint import HTML
-
     report = KpiReport.objects.all_programmes().select_related("programme").filter(pk=report_id).first()
     if report is None or report.status == KpiReport.Status.READY:
         return "skipped"
+    from weasyprint import HTML  # slow to import: only where a report is really rendered
+
     language = (report.programme.languages or ["en"])[0]
     try:
         with translation.override(language if language in ("en", "fr", "it", "ru") else "en"):

@@ -5,6 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.factories import PASSWORD, MembershipFactory, ProgrammeFactory, UserFactory
+from tests.patients.conftest import valid_values
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
@@ -97,3 +98,90 @@ def database_url_of(settings_dict) -> str:
         return f"postgres://{auth}@/{quote(host, safe='')}/{name}"
     port = settings_dict.get("PORT") or 5432
     return f"postgres://{auth}@{host}:{port}/{name}"
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, tmp_path, transactional_db):
+    """A real `celery worker` process on the test database and Redis; yields (process, log path)."""
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "fls_registry.settings",
+        "DATABASE_URL": database_url_of(connection.settings_dict),
+        "CELERY_BROKER_URL": redis_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    root = Path(__file__).resolve().parent.parent
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "fls_registry",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-Q",
+                "default,kpis,email",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process, log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def app_broker():
+    """Point this process's Celery app at a real broker (not eager) for one test, then restore it."""
+    from fls_registry.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+
+    def reset_pools():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    def use(url):
+        reset_pools()
+        app.conf.update(broker_url=url, task_always_eager=False)
+
+    yield use
+    reset_pools()
+    app.conf.update(**saved)
+
+
+@pytest.fixture
+def make_episode(db):
+    from patients import services as patient_services
+
+    def make(programme, actor=None, **overrides):
+        return patient_services.episode_create(programme=programme, actor=actor, values=valid_values(**overrides))
+
+    return make
+
+
+@pytest.fixture
+def episode(programme, coordinator, make_episode):
+    return make_episode(programme, coordinator)

@@ -1,9 +1,6 @@
 from datetime import date, timedelta
 
-import pytest
 from django.utils import timezone
-
-from patients import services
 
 TODAY = timezone.localdate
 
@@ -41,19 +38,6 @@ def valid_values(**overrides) -> dict:
 
 def days_ago(n: int) -> str:
     return (timezone.localdate() - timedelta(days=n)).isoformat()
-
-
-@pytest.fixture
-def make_episode(db):
-    def make(programme, actor=None, **overrides):
-        return services.episode_create(programme=programme, actor=actor, values=valid_values(**overrides))
-
-    return make
-
-
-@pytest.fixture
-def episode(programme, coordinator, make_episode):
-    return make_episode(programme, coordinator)
 
 
 __all__ = ["valid_values", "days_ago", "date"]
