@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from kpis.services import results_recompute
 from patients import demo as patient_demo
 from programmes import demo as programme_demo
 
@@ -11,6 +12,8 @@ class Command(BaseCommand):
         logins = programme_demo.load()
         for slug, counts in patient_demo.load().items():
             self.stdout.write(f"Episodes of {slug}: {counts}")
+        stored = results_recompute()
+        self.stdout.write(f"KPI figures stored: {stored} (programme x period)")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
         width = max(len(email) for email, _ in logins)
