@@ -134,6 +134,7 @@ def test_tokens_are_created_on_the_profile_page_and_shown_once(coordinator, logi
     assert "Copy it now" in page
     key = re.search(r'value="(fls_[^"]+)"', page).group(1)
     later = client.get("/accounts/profile/").content.decode()
+    assert "<title>Your account · FLS registry</title>" in later
     assert key not in later
     assert "EHR feed" in later
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/programmes/").status_code == 200

@@ -1,8 +1,7 @@
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
-from patients.importer import ImportRejected, csv_rows, episodes_import
+from patients.importer import csv_rows, episodes_import
+from programmes.commandline import csv_argument, exit_rejected
 from programmes.csvio import CsvRejected
 from programmes.models import Programme
 
@@ -21,18 +20,9 @@ class Command(BaseCommand):
         programme = Programme.objects.filter(slug=slug).first()
         if programme is None:
             raise CommandError(f"no programme with slug '{slug}'")
-        try:
-            stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115
-        except OSError as exc:
-            raise CommandError(f"{file}: {exc.strerror}") from None
-        try:
-            counts = episodes_import(programme=programme, rows=csv_rows(stream), source="command")
-        except (ImportRejected, CsvRejected) as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            self.stderr.write(f"{len(exc.errors)} error(s); nothing was imported.")
-            sys.exit(1)
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
+        with csv_argument(file) as stream:
+            try:
+                counts = episodes_import(programme=programme, rows=csv_rows(stream), source="command")
+            except CsvRejected as exc:  # ImportRejected included
+                exit_rejected(self, exc)
         self.stdout.write(f"created {counts.created}, updated {counts.updated}, unchanged {counts.unchanged}")

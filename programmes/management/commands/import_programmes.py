@@ -1,7 +1,6 @@
-import sys
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from programmes.commandline import csv_argument, exit_rejected
 from programmes.csvio import CsvRejected
 from programmes.services import programme_import
 
@@ -16,19 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file, UTF-8, header row required ('-' for standard input)")
 
     def handle(self, *args, **options):
-        path = options["file"]
-        try:
-            stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from None
-        try:
-            counts = programme_import(stream=stream)
-        except CsvRejected as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            self.stderr.write(f"{len(exc.errors)} error(s); nothing was imported.")
-            sys.exit(1)
-        finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
+        with csv_argument(options["file"]) as stream:
+            try:
+                counts = programme_import(stream=stream)
+            except CsvRejected as exc:
+                exit_rejected(self, exc)
         self.stdout.write(f"created {counts.created}, updated {counts.updated}, unchanged {counts.unchanged}")

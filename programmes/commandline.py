@@ -1,0 +1,30 @@
+"""What the CSV import commands share: opening the file argument and reporting rejected rows."""
+
+import sys
+from contextlib import contextmanager
+
+from django.core.management.base import CommandError
+
+from programmes.csvio import CsvRejected
+
+
+@contextmanager
+def csv_argument(path: str):
+    """The binary stream of a file argument ('-' is standard input); a missing file is a clear error."""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def exit_rejected(command, exc: CsvRejected):
+    """Every error on stderr as 'row N, column C: message', then exit status 1."""
+    for error in exc.errors:
+        command.stderr.write(str(error))
+    command.stderr.write(f"{len(exc.errors)} error(s); nothing was imported.")
+    sys.exit(1)
