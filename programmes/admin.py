@@ -1,7 +1,9 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
+from programmes import hooks
+from programmes.models import DEFAULT_KPI_SET, AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
 
 
 class ExpectedCaseloadInline(admin.TabularInline):
@@ -15,8 +17,34 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class ProgrammeAdminForm(forms.ModelForm):
+    kpi_set = forms.ChoiceField(label=_("KPI set"), choices=[])
+
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "slug",
+            "institution",
+            "status",
+            "kpi_set",
+            "country",
+            "city",
+            "latitude",
+            "longitude",
+            "care_setting",
+            "languages",
+            "public_profile",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kpi_set"].choices = hooks.kpi_set_choices or [(DEFAULT_KPI_SET, DEFAULT_KPI_SET)]
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
+    form = ProgrammeAdminForm
     list_display = [
         "name",
         "slug",

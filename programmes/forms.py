@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
-from programmes.models import ALL_ROLES, CareSetting, Invitation, Programme, Role
+from programmes.models import ALL_ROLES, DEFAULT_KPI_SET, CareSetting, Invitation, Programme, Role
 from programmes.services import parse_languages
 
 
@@ -59,6 +59,9 @@ class ProgrammeProfileForm(forms.Form):
     languages = forms.CharField(
         label=_("Languages"), required=False, help_text=_("Language codes separated by ';', e.g. en;fr")
     )
+    kpi_set = forms.ChoiceField(
+        label=_("KPI set"), choices=[], help_text=_("The KPI definitions the dashboard and reports use.")
+    )
     public_profile = forms.CharField(
         label=_("Public profile"),
         required=False,
@@ -66,9 +69,16 @@ class ProgrammeProfileForm(forms.Form):
         help_text=_("Shown on the public map once the programme is recognised."),
     )
 
+    def __init__(self, *args, **kwargs):
+        from programmes.hooks import kpi_set_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["kpi_set"].choices = kpi_set_choices or [(DEFAULT_KPI_SET, DEFAULT_KPI_SET)]
+
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:
         return {
+            "kpi_set": programme.kpi_set,
             "name": programme.name,
             "institution": programme.institution,
             "city": programme.city,

@@ -297,7 +297,7 @@ def programme_mark_data_changed(*, programme: Programme) -> None:
 
 @transaction.atomic
 def programme_update_profile(*, programme: Programme, actor, **fields) -> Programme:
-    allowed = {"name", "institution", "city", "public_profile", "languages", "care_setting"}
+    allowed = {"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"not editable here: {sorted(unknown)}")
@@ -307,6 +307,8 @@ def programme_update_profile(*, programme: Programme, actor, **fields) -> Progra
     programme.full_clean()
     if changed:
         programme.save(update_fields=[*changed, "updated_at"])
+        if "kpi_set" in changed:
+            programme_mark_data_changed(programme=programme)  # figures of the new set are needed
         access_event_record(
             programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=sorted(changed)
         )

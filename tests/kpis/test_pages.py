@@ -133,3 +133,23 @@ def test_programme_kpi_set_selects_the_engine_set(programme, coordinator, login,
     services.results_recompute(programme_ids=[programme.pk])
     page = login(coordinator).get(f"/p/{programme.slug}/kpis/").content.decode()
     assert "FLS assessment within 90 days" in page
+
+
+def test_the_lead_chooses_the_kpi_set_in_the_settings(programme, lead, login):
+    client = login(lead)
+    page = client.get(f"/p/{programme.slug}/settings/").content.decode()
+    assert 'value="fls-db"' in page
+    form = {
+        "name": programme.name,
+        "institution": "",
+        "city": "",
+        "care_setting": "",
+        "languages": "en",
+        "public_profile": "",
+        "kpi_set": "fls-db",
+    }
+    assert client.post(f"/p/{programme.slug}/settings/", form).status_code == 302
+    programme.refresh_from_db()
+    assert programme.kpi_set == "fls-db"
+    form["kpi_set"] = "made-up"
+    assert client.post(f"/p/{programme.slug}/settings/", form).status_code == 400
