@@ -192,14 +192,6 @@ def expected_for_period(
     return rounded, None
 
 
-def _note(kpi: KpiDefinition, numerator: int, denominator: int, pending: int) -> str | None:
-    if denominator:
-        return None
-    if pending:
-        return f"no episode mature for the {kpi.window}-day window yet ({pending} pending)"
-    return "no episodes in the denominator"
-
-
 def _english_names(kpi_set: KpiSet) -> list[str]:
     """The contract's names are English whatever the language of the request."""
     with translation.override("en"):
@@ -212,10 +204,8 @@ def _values(
     values = []
     for index, kpi in enumerate(kpi_set.kpis):
         numerator, denominator, pending = row[3 * index : 3 * index + 3]
-        note = None
-        if kpi.denominator == "episodes":
-            note = _note(kpi, numerator, denominator, pending)
-        else:
+        note = None  # the contract's note explains an unknown (null) denominator only
+        if kpi.denominator != "episodes":
             denominator, note = expected_for_period(caseloads, period, kpi.denominator)
         percent = percent_of(numerator, denominator)
         values.append(

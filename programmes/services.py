@@ -40,7 +40,12 @@ PROGRAMME_COLUMNS = [
     "status",
 ]
 PROGRAMME_REQUIRED_COLUMNS = {"slug", "name", "country"}
-CARE_SETTING_ALIASES = {"both": CareSetting.MIXED, "inpatient_outpatient": CareSetting.MIXED}
+CARE_SETTING_ALIASES = {
+    "both": CareSetting.MIXED,
+    "inpatient_outpatient": CareSetting.MIXED,
+    "inpatient and outpatient": CareSetting.MIXED,
+    "community": CareSetting.PRIMARY_CARE,
+}
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
