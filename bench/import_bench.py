@@ -34,6 +34,9 @@ TODAY = date(2026, 11, 1)
 
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
+    # As in production, the KPI recompute an import asks for is queued for a worker, not run inside
+    # the import: an in-process broker takes the message and nothing consumes it.
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     import django
 
     django.setup()
@@ -62,7 +65,15 @@ def bench_programme(slug: str, *, reset: bool):
     programme, _ = Programme.objects.get_or_create(slug=slug, defaults={"name": f"Benchmark {slug}", "country": "GB"})
     if reset:
         with connection.cursor() as cursor:
-            for table in ("patients_auditentry", "patients_episode", "patients_patient", "programmes_accessevent"):
+            for table in (
+                "patients_auditentry",
+                "patients_episode",
+                "patients_patient",
+                "programmes_accessevent",
+                "kpis_kpiresult",
+                "kpis_kpistate",
+                "kpis_kpireport",
+            ):
                 cursor.execute(f"DELETE FROM {table} WHERE programme_id = %s", [programme.pk])  # noqa: S608
     return programme
 

@@ -315,30 +315,32 @@ _SETUP_SQL = [
 # statistics say (they are stale while an import fills the tables, and a plan that reads the
 # whole programme once per chunk would make imports quadratic).
 _LOOKUP_PATIENTS_SQL = """
-SELECT p.patient_ref, p.id, p.sex, p.birth_date
+SELECT p.patient_ref, p.id, p.sex, p.birth_date::text
 FROM unnest(%(refs)s::text[]) AS r(ref)
 JOIN LATERAL (SELECT patient_ref, id, sex, birth_date FROM patients_patient
               WHERE programme_id = %(programme)s AND patient_ref = r.ref LIMIT 1) p ON true
 """
+# Stored episodes rendered by PostgreSQL in the COPY text form of ``_render`` (ISO dates, \N for
+# blank dates), so that an unchanged row is a plain string comparison.
+_EPISODE_TEXT_SQL = (
+    "concat_ws(E'\\t', "
+    + ", ".join(
+        f"COALESCE(e.{name}::text, E'\\\\N')" if name.endswith("_date") else f"e.{name}" for name in EPISODE_FIELDS
+    )
+    + ")"
+)
 _LOOKUP_EPISODES_SQL = f"""
-SELECT e.*
+SELECT e.patient_id, e.fracture_date::text, e.id, e.episode_text
 FROM unnest(%(patients)s::bigint[]) AS k(patient_id)
-JOIN LATERAL (SELECT patient_id, fracture_date, id, {", ".join(EPISODE_FIELDS)} FROM patients_episode
-              WHERE programme_id = %(programme)s AND patient_id = k.patient_id LIMIT 1000) e ON true
+JOIN LATERAL (SELECT e.patient_id, e.fracture_date, e.id, {_EPISODE_TEXT_SQL} AS episode_text
+              FROM patients_episode e
+              WHERE e.programme_id = %(programme)s AND e.patient_id = k.patient_id LIMIT 1000) e ON true
 """
 _APPLY_UPDATES_SQL = f"""
 UPDATE patients_episode e SET {", ".join(f"{name} = u.{name}" for name in EPISODE_FIELDS)},
     version = e.version + 1, updated_at = u.updated_at, updated_by_id = u.updated_by_id
 FROM import_updates u WHERE e.id = u.id
 """
-
-
-def _as_text(value) -> str:
-    if value is None:
-        return NULL
-    if value.__class__ is str:
-        return value
-    return value.isoformat()
 
 
 def _as_audit(text: str):
@@ -362,7 +364,12 @@ class _Writer:
         self.counts = ImportCounts()
         self.errors: list[RowError] = []
         self.writing = True
-        self.created_refs: set[str] = set()  # patients this import registered
+        # Patients this import registered: ref -> (id, sex, birth date).
+        self.created: dict[str, tuple[int, str, str]] = {}
+        # A first import into an empty programme needs no lookups: every patient is new or was
+        # registered by an earlier chunk (kept above), and no episode exists yet.
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM patients_patient WHERE programme_id = %s)", [programme_id])
+        self.programme_was_empty = not cursor.fetchone()[0]
 
     def _ids(self, sequence: str, count: int) -> list[int]:
         self.cursor.execute(f"SELECT nextval('{sequence}'::regclass) FROM generate_series(1, %s)", [count])
@@ -371,25 +378,29 @@ class _Writer:
     def load(self, chunk: _Chunk) -> None:
         self.writing = self.writing and chunk.clean
         cursor = self.cursor
-        refs = list({row.patient_ref for row in chunk.rows})
-        cursor.execute(_LOOKUP_PATIENTS_SQL, {"programme": self.programme_id, "refs": refs})
-        patients = {ref: (pid, sex, birth.isoformat()) for ref, pid, sex, birth in cursor.fetchall()}
-        self._check_stored_patients(chunk.rows, patients)
+        refs = {row.patient_ref for row in chunk.rows}
+        if self.programme_was_empty:
+            created = self.created
+            patients = {ref: created[ref] for ref in refs if ref in created}
+        else:
+            cursor.execute(_LOOKUP_PATIENTS_SQL, {"programme": self.programme_id, "refs": list(refs)})
+            patients = {ref: (pid, sex, birth) for ref, pid, sex, birth in cursor.fetchall()}
+            self._check_stored_patients(chunk.rows, patients)
         if not self.writing:  # the import will be rejected: only the checks go on
             return
         existing: dict[tuple[int, str], tuple] = {}
-        if patients:
+        if patients and not self.programme_was_empty:
             cursor.execute(
                 _LOOKUP_EPISODES_SQL, {"programme": self.programme_id, "patients": [p[0] for p in patients.values()]}
             )
-            for patient_id, fracture, episode_id, *values in cursor.fetchall():
-                existing[(patient_id, fracture.isoformat())] = (episode_id, "\t".join(map(_as_text, values)))
+            for patient_id, fracture, episode_id, text in cursor.fetchall():
+                existing[(patient_id, fracture)] = (episode_id, text)
         self._write(chunk.rows, patients, existing)
 
     def _check_stored_patients(self, rows: list[_Row], patients: dict) -> None:
         for row in rows:
             stored = patients.get(row.patient_ref)
-            if stored is None or row.patient_ref in self.created_refs:
+            if stored is None or row.patient_ref in self.created:
                 continue
             _pid, sex, birth = stored
             if birth != row.birth_date:
@@ -429,7 +440,7 @@ class _Writer:
                 patients[ref] = (pid, row.sex, row.birth_date)
                 patient_lines.append(f"{pid}\t{programme}\t{row.patient_text}{patient_tail}")
                 audit_lines.append(f"{programme}\tpatient\t{pid}\t{pid}{audit_head}{row.patient_json}\n")
-            self.created_refs.update(new_refs)
+            self.created.update((ref, patients[ref]) for ref in new_refs)
             self.counts.patients_created += len(new_refs)
         new_rows = []
         updates: list[str] = []
