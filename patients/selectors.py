@@ -105,6 +105,10 @@ def episode_list(
     """The programme's episodes as the list page, the API and the export filter them."""
     episodes = Episode.objects.for_programme(programme).select_related("patient")
     q = q.strip()
+    if q or sort.endswith("patient_ref"):
+        # Naming the patient's programme as well lets PostgreSQL use the (programme, patient_ref)
+        # index for the reference search and order (the join alone would not tell it).
+        episodes = episodes.filter(patient__programme=programme)
     if q:
         # patient_ref has byte-order collation: a prefix search is an index range scan.
         # Hospital numbers are usually upper case: try the text as typed and in capitals.
