@@ -7,7 +7,7 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from kpis import charts, selectors
+from kpis import selectors
 from kpis.definitions import get_kpi_set
 from kpis.engine import compute_for_programme
 from kpis.models import KpiReport, KpiResult
@@ -27,24 +27,9 @@ def report_html(report: KpiReport) -> str:
         .first()
     )
     peers = selectors.benchmarks(stored, programme.country.code) if stored else {}
-    quarters = selectors.trend(programme)
-    rows = []
-    for kpi, value in zip(kpi_set.kpis, figures["kpis"], strict=True):
-        points = [
-            (f"{q.period_start.year} Q{(q.period_start.month - 1) // 3 + 1}", (q.kpi(kpi.code) or {}).get("percent"))
-            for q in quarters
-        ]
-        country, everyone = peers.get(kpi.code, (None, None))
-        rows.append(
-            {
-                "kpi": kpi,
-                "value": value,
-                "bar": charts.bar(value["percent"], value["band"]),
-                "trend": charts.trend(points),
-                "country": country,
-                "all": everyone,
-            }
-        )
+    rows = selectors.kpi_rows(
+        kpi_set, {value["code"]: value for value in figures["kpis"]}, selectors.trend(programme), peers
+    )
     return render_to_string(
         "kpis/report.html",
         {

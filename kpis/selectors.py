@@ -90,3 +90,29 @@ def benchmarks(result: KpiResult, country: str) -> dict[str, tuple[Benchmark, Be
         code: (_summary("country", by_kpi_country.get(code, [])), _summary("all", by_kpi_all.get(code, [])))
         for code in codes
     }
+
+
+def quarter_label(result: KpiResult) -> str:
+    return f"{result.period_start.year} Q{(result.period_start.month - 1) // 3 + 1}"
+
+
+def kpi_rows(kpi_set, values: dict[str, dict], quarters: list[KpiResult], peers: dict) -> list[dict]:
+    """The KPI table of the dashboard and of the PDF: value, bar, trend and benchmarks per KPI."""
+    from kpis import charts
+
+    rows = []
+    for kpi in kpi_set.kpis:
+        value = values[kpi.code]
+        points = [(quarter_label(q), (q.kpi(kpi.code) or {}).get("percent")) for q in quarters]
+        country, everyone = peers.get(kpi.code, (None, None))
+        rows.append(
+            {
+                "kpi": kpi,
+                "value": value,
+                "bar": charts.bar(value["percent"], value["band"]),
+                "trend": charts.trend(points),
+                "country": country,
+                "all": everyone,
+            }
+        )
+    return rows

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from kpis import charts, selectors, services
+from kpis import selectors, services
 from kpis.definitions import get_kpi_set
 from kpis.engine import Period, episode_outcomes
 from kpis.models import KpiReport, PeriodKind
@@ -61,24 +61,12 @@ class DashboardView(ProgrammeViewMixin, TemplateView):
             return context
         context["period_value"] = _period_value(result)
         context["period_label"] = _period_label(result)
-        quarters = selectors.trend(programme)
-        peers = selectors.benchmarks(result, programme.country.code)
-        rows = []
-        for kpi in kpi_set.kpis:
-            value = result.kpi(kpi.code)
-            points = [(_period_label(q), (q.kpi(kpi.code) or {}).get("percent")) for q in quarters]
-            country, everyone = peers[kpi.code]
-            rows.append(
-                {
-                    "kpi": kpi,
-                    "value": value,
-                    "bar": charts.bar(value["percent"], value["band"]),
-                    "trend": charts.trend(points),
-                    "country": country,
-                    "all": everyone,
-                }
-            )
-        context["rows"] = rows
+        context["rows"] = selectors.kpi_rows(
+            kpi_set,
+            {value["code"]: value for value in result.kpis},
+            selectors.trend(programme),
+            selectors.benchmarks(result, programme.country.code),
+        )
         return context
 
 

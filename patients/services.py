@@ -61,6 +61,26 @@ def _audit(*, programme, entity, entity_id, patient_id, action, actor, changes, 
     )
 
 
+def _apply_changes(current, changes: dict, *, actor, entity: str, patient_id: int, source: str) -> None:
+    """Save a patient's or an episode's changed fields with a new version and their audit row."""
+    for field, (_before, after) in changes.items():
+        setattr(current, field, after)
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.updated_by = actor
+    current.save(update_fields=[*changes, "version", "updated_at", "updated_by"])
+    _audit(
+        programme=current.programme,
+        entity=entity,
+        entity_id=current.pk,
+        patient_id=patient_id,
+        action="update",
+        actor=actor,
+        source=source,
+        changes=changes,
+    )
+
+
 def _created_changes(values: dict, fields) -> dict:
     return {f: (None, values[f]) for f in fields if values[f] not in ("", None)}
 
@@ -244,22 +264,7 @@ def episode_update(
         raise EpisodeInvalid(
             [FieldError("fracture_date", _("this patient already has an episode with that fracture date"))]
         )
-    for field, (_before, after) in changes.items():
-        setattr(current, field, after)
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.updated_by = actor
-    current.save(update_fields=[*changes, "version", "updated_at", "updated_by"])
-    _audit(
-        programme=current.programme,
-        entity="episode",
-        entity_id=current.pk,
-        patient_id=current.patient_id,
-        action="update",
-        actor=actor,
-        source=source,
-        changes=changes,
-    )
+    _apply_changes(current, changes, actor=actor, entity="episode", patient_id=current.patient_id, source=source)
     programme_mark_data_changed(programme=current.programme)
     return current
 
@@ -340,21 +345,6 @@ def patient_update(*, patient: Patient, actor, values: dict, expected_version: i
         and Patient.objects.for_programme(current.programme_id).filter(patient_ref=clean["patient_ref"]).exists()
     ):
         raise EpisodeInvalid([FieldError("patient_ref", _("another patient already has this reference"))])
-    for field, (_before, after) in changes.items():
-        setattr(current, field, after)
-    current.version += 1
-    current.updated_at = timezone.now()
-    current.updated_by = actor
-    current.save(update_fields=[*changes, "version", "updated_at", "updated_by"])
-    _audit(
-        programme=current.programme,
-        entity="patient",
-        entity_id=current.pk,
-        patient_id=current.pk,
-        action="update",
-        actor=actor,
-        source="form",
-        changes=changes,
-    )
+    _apply_changes(current, changes, actor=actor, entity="patient", patient_id=current.pk, source="form")
     programme_mark_data_changed(programme=current.programme)
     return current
