@@ -109,13 +109,24 @@ def test_a_thousand_edits_cause_a_handful_of_recomputes_by_a_real_worker(
                 partial=True,
             )
             edits += 1
+
+    def finished_runs(text):
+        received = len(re.findall(r"Task kpis\.recompute_programme\[[^\]]+\] received", text))
+        succeeded = len(re.findall(r"Task kpis\.recompute_programme\[[^\]]+\] succeeded", text))
+        return received, succeeded
+
+    # Done when the figures are current and every run the worker received has logged its end
+    # (the log line comes just after the task's transaction commits).
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and stale(programme):
+    while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
+        received, succeeded = finished_runs(log.read_text())
+        if not stale(programme) and succeeded and received == succeeded:
+            break
         time.sleep(0.5)
     text = log.read_text()
     assert not stale(programme), text
-    runs = len(re.findall(r"Task kpis\.recompute_programme\[[^\]]+\] succeeded", text))
+    received, runs = finished_runs(text)
     assert 1 <= runs <= 6, text
     assert KpiResult.objects.for_programme(programme).get(period_kind="rolling12").episodes == 40
     assert KpiState.objects.get(programme=programme).computed_at is not None
