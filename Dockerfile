@@ -1,5 +1,6 @@
 # The registry's application image: web (gunicorn), worker and beat run from it.
-FROM python:3.12-slim-bookworm
+# The same Python as the lock file was resolved for.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
 RUN apt-get update \
