@@ -40,7 +40,7 @@ def _period_label(result) -> str:
     if result.period_kind == PeriodKind.YEAR:
         return str(result.period_start.year)
     if result.period_kind == PeriodKind.QUARTER:
-        return f"{result.period_start.year} Q{(result.period_start.month - 1) // 3 + 1}"
+        return selectors.quarter_label(result)
     return _("12 months to %(date)s") % {"date": result.period_end}
 
 

@@ -15,7 +15,28 @@ def _choices(values):
     return [(v, v.replace("_", " ")) for v in values]
 
 
-class Patient(ProgrammeOwnedModel):
+class Versioned(models.Model):
+    """A version for optimistic locking, and who saved last (for "changed by NAME at TIME")."""
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # No database constraint: users are never deleted in practice, and a constraint check per row
+    # would slow bulk imports.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Patient(Versioned, ProgrammeOwnedModel):
     """A person the programme follows; ``patient_ref`` is the programme's own identifier."""
 
     # Identifying fields: exports and reports include them only through an explicit allow-list.
@@ -30,19 +51,6 @@ class Patient(ProgrammeOwnedModel):
     patient_ref = models.CharField(_("patient reference"), max_length=rules.PATIENT_REF_MAX, db_collation="C")
     sex = models.CharField(_("sex"), max_length=10, choices=_choices(rules.SEXES))
     birth_date = models.DateField(_("date of birth"))
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    # Who saved last (shown in "changed by NAME" messages). No database constraint: users are
-    # never deleted in practice, and a constraint check per row would slow bulk imports.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
 
     class Meta:
         verbose_name = _("patient")
@@ -55,7 +63,7 @@ class Patient(ProgrammeOwnedModel):
         return self.patient_ref
 
 
-class Episode(ProgrammeOwnedModel):
+class Episode(Versioned, ProgrammeOwnedModel):
     """One index fracture and the pathway that followed it. Blank means "not recorded yet"."""
 
     # No database foreign-key constraints here: PostgreSQL checks them row by row (a query per row),
@@ -86,19 +94,6 @@ class Episode(ProgrammeOwnedModel):
     second_followup_date = models.DateField(null=True, blank=True)
     aom_at_52w = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
     death_date = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    # Who saved last (shown in "changed by NAME" messages). No database constraint: users are
-    # never deleted in practice, and a constraint check per row would slow bulk imports.
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
 
     class Meta:
         verbose_name = _("episode")

@@ -1,8 +1,6 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
-
-TODAY = timezone.localdate
 
 
 def valid_values(**overrides) -> dict:
@@ -38,6 +36,3 @@ def valid_values(**overrides) -> dict:
 
 def days_ago(n: int) -> str:
     return (timezone.localdate() - timedelta(days=n)).isoformat()
-
-
-__all__ = ["valid_values", "days_ago", "date"]
