@@ -172,7 +172,7 @@ def main():
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from kpis.definitions import IOF_2020
+    from clinical.kpi_sets import IOF_2020
     from kpis.engine import Period, compute, compute_for_programme
     from kpis.reference import reference_kpis
     from kpis.services import results_recompute, results_store

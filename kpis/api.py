@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from kpis.definitions import KPI_SETS
+from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
 from programmes.models import ExpectedCaseload
 from programmes.permissions import LEAD_ROLES, ProgrammeAPIView

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.utils import translation
 
-from kpis.definitions import KpiDefinition, KpiSet, get_kpi_set
+from clinical.expressions import kpi_sql
+from clinical.kpi_sets import KpiDefinition, KpiSet, get_kpi_set
 from programmes.models import ExpectedCaseload, Programme
 
 
@@ -30,64 +31,12 @@ class Period:
             raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
 
 
-def _ok(condition: str) -> str:
-    """NULL (an unrecorded value) counts as false."""
-    return f"COALESCE(({condition}), FALSE)"
-
-
-@dataclass(frozen=True)
-class KpiSql:
-    """The SQL conditions of one KPI, derived from its definition."""
-
-    population: str
-    mature: str
-    event: str
-    excluded: str
-
-    @property
-    def in_denominator(self) -> str:
-        return f"({self.population} AND {self.mature} AND NOT {self.excluded})"
-
-    @property
-    def met(self) -> str:
-        return f"({self.in_denominator} AND {self.event})"
-
-    @property
-    def pending(self) -> str:
-        return f"({self.population} AND NOT {self.mature})"
-
-    @property
-    def outcome(self) -> str:
-        return (
-            f"CASE WHEN NOT {self.population} THEN 'not_eligible' WHEN NOT {self.mature} THEN 'pending' "
-            f"WHEN {self.excluded} THEN 'not_eligible' WHEN {self.event} THEN 'met' ELSE 'not_met' END"
-        )
-
-
-def kpi_sql(kpi: KpiDefinition) -> KpiSql:
-    population = _ok(kpi.population)
-    event = _ok(kpi.event)
-    mature = "TRUE" if kpi.window is None else f"(e.fracture_date + {int(kpi.window)} <= %(as_of)s::date)"
-    exclusions = []
-    for exclusion in kpi.exclusions:
-        if exclusion == "died_without_event":
-            exclusions.append(
-                f"(e.death_date IS NOT NULL AND e.death_date <= e.fracture_date + {int(kpi.window)} AND NOT {event})"
-            )
-        elif exclusion == "died_in_window":
-            exclusions.append(f"(e.death_date IS NOT NULL AND e.death_date <= e.fracture_date + {int(kpi.window)})")
-        else:
-            exclusions.append(_ok(exclusion))
-    excluded = "(" + " OR ".join(exclusions) + ")" if exclusions else "FALSE"
-    return KpiSql(population, mature, event, excluded)
-
-
 def aggregate_columns(kpi_set: KpiSet) -> list[str]:
     """For each KPI: numerator, denominator, pending (conditional aggregates)."""
     columns = []
     for kpi in kpi_set.kpis:
         sql = kpi_sql(kpi)
-        if kpi.denominator == "episodes":
+        if not kpi.counts_caseload:
             columns += [
                 f"count(*) FILTER (WHERE {sql.met})",
                 f"count(*) FILTER (WHERE {sql.in_denominator})",
@@ -205,7 +154,7 @@ def _values(
     for index, kpi in enumerate(kpi_set.kpis):
         numerator, denominator, pending = row[3 * index : 3 * index + 3]
         note = None  # the contract's note explains an unknown (null) denominator only
-        if kpi.denominator != "episodes":
+        if kpi.counts_caseload:
             denominator, note = expected_for_period(caseloads, period, kpi.denominator)
         percent = percent_of(numerator, denominator)
         values.append(
@@ -283,12 +232,7 @@ def episode_outcomes(
     programme: Programme, kpi: KpiDefinition, *, period: Period, as_of: date, outcome: str = "not_met"
 ):
     """Ids of the programme's episodes in the period with this outcome for the KPI (the drill-down)."""
-    sql = kpi_sql(kpi)
-    expression = (
-        sql.outcome
-        if kpi.denominator == "episodes"
-        else (f"CASE WHEN {sql.population} THEN 'met' ELSE 'not_eligible' END")
-    )
+    expression = kpi_sql(kpi).outcome
     query = f"""
         SELECT e.id FROM patients_episode e
         WHERE e.programme_id = %(programme)s AND e.fracture_date BETWEEN %(start)s AND %(end)s

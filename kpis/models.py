@@ -52,6 +52,9 @@ class KpiState(models.Model):
     data_mark = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     as_of = models.DateField(null=True, blank=True)
+    # The last recompute of this programme failed (the others went on); cleared by the next success.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
 
     def __str__(self):
         return f"{self.programme_id}: {self.computed_at}"

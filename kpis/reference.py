@@ -44,15 +44,12 @@ def _windowed(
     applies,
     event,
     exclude_if_died_without_event=True,
-    extra_exclusion=False,
     died_in_window_excludes=False,
 ):
-    if not applies:
+    if not applies:  # not in the KPI's population: neither judged nor pending
         return
     if episode["fracture_date"] + timedelta(days=window) > as_of:
         counts[code]["pending"] += 1
-        return
-    if extra_exclusion:
         return
     if died_in_window_excludes and _died_by(episode, window):
         return
@@ -83,7 +80,7 @@ def reference_kpis(episodes: list[dict], *, period: Period, as_of: date, caseloa
         assessed = e["fls_assessment"] == "yes" and _within(e["fls_assessment_date"], f, 84)
         _windowed(counts, "KPI3", e, as_of, 84, True, assessed)
         scanned = e["dxa"] == "yes" and _within(e["dxa_date"], f, 84)
-        _windowed(counts, "KPI4", e, as_of, 84, True, scanned, extra_exclusion=e["dxa"] == "not_required")
+        _windowed(counts, "KPI4", e, as_of, 84, e["dxa"] != "not_required", scanned)
         counts["KPI5"]["denominator"] += 1
         counts["KPI5"]["numerator"] += e["falls_assessment"] in ("yes", "referred")
         counts["KPI6"]["denominator"] += 1

@@ -7,8 +7,8 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from clinical.kpi_sets import get_kpi_set
 from kpis import selectors
-from kpis.definitions import get_kpi_set
 from kpis.engine import compute_for_programme
 from kpis.models import KpiReport, KpiResult
 

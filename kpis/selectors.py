@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from kpis.definitions import get_kpi_set
+from clinical.kpi_sets import get_kpi_set
 from kpis.models import KpiResult, KpiState, PeriodKind
 from kpis.services import is_stale
 from programmes.models import Programme
@@ -42,6 +42,7 @@ def state_of(programme: Programme) -> dict:
         "computed_at": state.computed_at if state else None,
         "as_of": state.as_of if state else None,
         "pending": is_stale(programme),
+        "failed_at": state.failed_at if state else None,
     }
 
 

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kpis.definitions import get_kpi_set
+from clinical.kpi_sets import get_kpi_set
 from kpis.engine import Period, compute
 from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
 from programmes.models import Programme
@@ -28,15 +28,6 @@ QUARTERS_KEPT = 8
 class NamedPeriod:
     kind: str
     period: Period
-
-    @property
-    def label(self) -> str:
-        start = self.period.start
-        if self.kind == PeriodKind.YEAR:
-            return str(start.year)
-        if self.kind == PeriodKind.QUARTER:
-            return f"{start.year} Q{(start.month - 1) // 3 + 1}"
-        return f"{self.period.start:%Y-%m-%d} – {self.period.end:%Y-%m-%d}"
 
 
 def quarter_of(day: date) -> Period:
@@ -72,12 +63,42 @@ def standard_periods(as_of: date) -> list[NamedPeriod]:
     return periods
 
 
+def _rows_for(kpi_set: str, programme_ids: list[int] | None, named: list[NamedPeriod], as_of: date) -> list[dict]:
+    """Computed figures of these programmes (None: every programme) as rows for ``results_store``."""
+    kinds = {named_period.period: named_period.kind for named_period in named}
+    computed = compute(
+        periods=[n.period for n in named], as_of=as_of, kpi_set=get_kpi_set(kpi_set), programme_ids=programme_ids
+    )
+    return [
+        {
+            "programme_id": result.programme_id,
+            "kpi_set": kpi_set,
+            "period_kind": kinds[result.period],
+            "period_start": result.period.start.isoformat(),
+            "period_end": result.period.end.isoformat(),
+            "episodes": result.episodes,
+            "kpis": [value.as_dict() for value in result.kpis],
+        }
+        for result in computed
+    ]
+
+
+def _store_batch(kpi_set: str, programme_ids: list[int] | None, named, as_of: date, started) -> int:
+    """Compute and store one batch in a savepoint: a failure leaves nothing of the batch behind."""
+    with transaction.atomic():
+        rows = _rows_for(kpi_set, programme_ids, named, as_of)
+        results_store(rows, as_of=as_of, computed_at=started)
+    return len(rows)
+
+
 @transaction.atomic
 def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | None = None) -> int:
     """Compute and store every standard period for these programmes (None: all), all at once.
 
-    One transaction: a worker killed half-way leaves the previous results untouched. Upserts on
-    the natural key, so running it twice gives the same rows. Returns the number of rows stored.
+    Set-based: one statement per KPI set for all its programmes. If that fails, the programmes
+    of the set are computed one by one, so that a programme whose computation fails for any reason
+    is logged and marked (``KpiState.failed_at``, ``error``) and never stops the others. Upserts
+    on the natural key, so running it twice gives the same rows. Returns the number of rows stored.
     """
     as_of = as_of or timezone.localdate()
     started = timezone.now()
@@ -87,47 +108,38 @@ def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | N
     for pid, (_mark, kpi_set) in marks.items():
         by_set[kpi_set].append(pid)
     named = standard_periods(as_of)
-    kinds = {named_period.period: named_period.kind for named_period in named}
-    rows = []
+    stored = 0
+    failed: dict[int, str] = {}
     for kpi_set, ids in by_set.items():
-        computed = compute(
-            periods=[n.period for n in named],
-            as_of=as_of,
-            kpi_set=get_kpi_set(kpi_set),
-            programme_ids=None if programme_ids is None and len(by_set) == 1 else ids,
-        )
-        rows += [
-            {
-                "programme_id": result.programme_id,
-                "kpi_set": kpi_set,
-                "period_kind": kinds[result.period],
-                "period_start": result.period.start.isoformat(),
-                "period_end": result.period.end.isoformat(),
-                "episodes": result.episodes,
-                "kpis": [value.as_dict() for value in result.kpis],
-            }
-            for result in computed
-        ]
-    results_store(rows, as_of=as_of, computed_at=started)
+        whole = programme_ids is None and len(by_set) == 1  # every programme: no list of ids to send
+        try:
+            stored += _store_batch(kpi_set, None if whole else ids, named, as_of, started)
+            continue
+        except Exception:  # noqa: BLE001 - one programme's failure must not stop the others
+            logger.exception("KPI recompute of %s programmes on set %s failed; retrying one by one", len(ids), kpi_set)
+        for pid in ids:
+            try:
+                stored += _store_batch(kpi_set, [pid], named, as_of, started)
+            except Exception as exc:  # noqa: BLE001 - logged, marked, and the next programme goes on
+                logger.exception("KPI recompute failed for programme %s (set %s)", pid, kpi_set)
+                failed[pid] = f"{type(exc).__name__}: {exc}"[:2000]
+    done = [pid for pid in marks if pid not in failed]
     # The rolling period moves every day: drop the older rolling rows of these programmes.
-    stale_rolling = KpiResult.objects.filter(period_kind=PeriodKind.ROLLING).exclude(period_end=as_of)
-    stale_rolling = (
-        stale_rolling.all_programmes()
-        if programme_ids is None
-        else stale_rolling.filter(programme_id__in=programme_ids)
-    )
-    stale_rolling.delete()
+    KpiResult.objects.filter(period_kind=PeriodKind.ROLLING, programme_id__in=done).exclude(period_end=as_of).delete()
     KpiState.objects.bulk_create(
-        [
-            KpiState(programme_id=pid, data_mark=mark, computed_at=started, as_of=as_of)
-            for pid, (mark, _s) in marks.items()
-        ],
+        [KpiState(programme_id=pid, data_mark=marks[pid][0], computed_at=started, as_of=as_of) for pid in done],
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["programme"],
-        update_fields=["data_mark", "computed_at", "as_of"],
+        update_fields=["data_mark", "computed_at", "as_of", "failed_at", "error"],
     )
-    return len(rows)
+    KpiState.objects.bulk_create(
+        [KpiState(programme_id=pid, failed_at=started, error=error) for pid, error in failed.items()],
+        update_conflicts=True,
+        unique_fields=["programme"],
+        update_fields=["failed_at", "error"],
+    )
+    return stored
 
 
 _STORE_SQL = """
@@ -172,6 +184,11 @@ def is_stale(programme: Programme) -> bool:
     return state is None or state.data_mark is None or programme.data_changed_at > state.data_mark
 
 
+def recompute_queued_key(programme_id: int) -> str:
+    """The cache key that says a recompute of this programme is queued (coalescing)."""
+    return f"kpis:recompute-queued:{programme_id}"
+
+
 def schedule_recompute(programme_id: int) -> bool:
     """Ask a worker to recompute soon. Many edits in a short time make one request (coalescing).
 
@@ -180,7 +197,7 @@ def schedule_recompute(programme_id: int) -> bool:
     """
     from kpis.tasks import recompute_programme
 
-    key = f"kpis:recompute-queued:{programme_id}"
+    key = recompute_queued_key(programme_id)
     if not cache.add(key, 1, timeout=COALESCE_SECONDS):
         return True  # a recompute is already queued; it will read the latest data
     try:

@@ -22,7 +22,7 @@ def recompute_programme(programme_id: int) -> int:
     """Recompute one programme; if its data changed again meanwhile, queue another pass."""
     from django.core.cache import cache
 
-    cache.delete(f"kpis:recompute-queued:{programme_id}")  # edits from now on queue a new pass
+    cache.delete(services.recompute_queued_key(programme_id))  # edits from now on queue a new pass
     stored = services.results_recompute(programme_ids=[programme_id])
     programme = Programme.objects.filter(pk=programme_id).first()
     if programme is not None and services.is_stale(programme):

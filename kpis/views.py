@@ -6,8 +6,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from clinical.kpi_sets import get_kpi_set
 from kpis import selectors, services
-from kpis.definitions import get_kpi_set
 from kpis.engine import Period, episode_outcomes
 from kpis.models import KpiReport, PeriodKind
 from patients.models import Episode

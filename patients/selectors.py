@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import CharField, Count, DateField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 
-from patients import rules
+from clinical.kpi_sets import KpiSet, get_kpi_set
 from patients.models import AuditEntry, Episode, Patient
 from programmes.tenancy import get_owned_or_404
 
-FIRST_FOLLOWUP_DAYS = 112  # 16 weeks
-SECOND_FOLLOWUP_DAYS = 364  # 52 weeks
-ASSESSMENT_DAYS = 84  # 12 weeks
 WORKLIST_HORIZON_DAYS = 14
 # A contact more than a year overdue is no longer a reminder but a lost patient: the list's
 # "follow-up overdue" filter still finds those episodes.
@@ -44,51 +42,50 @@ STATUS_LABELS = {
 }
 
 
-def status_filter(status: str, today: date) -> Q:
-    """The pathway statuses a coordinator filters by, as conditions on the row (index friendly)."""
+def status_filter(status: str, today: date, kpi_set: KpiSet) -> Q:
+    """The pathway statuses a coordinator filters by, as conditions on the row (index friendly).
+
+    Follow-up windows are those of the programme's KPI set: the KPIs that judge the contacts.
+    """
     alive = Q(death_date__isnull=True)
     if status == "not_assessed":
         return Q(fls_assessment="")
     if status == "no_dxa_recorded":
         return Q(dxa="")
     if status == "followup_due":
-        return _first_due(today) | _second_due(today)
+        return _first_due(today, kpi_set) | _second_due(today, kpi_set)
     if status == "followup_overdue":
         return alive & Q(
-            first_followup_date__isnull=True, fracture_date__lt=today - timedelta(days=FIRST_FOLLOWUP_DAYS)
+            first_followup_date__isnull=True,
+            fracture_date__lt=today - timedelta(days=kpi_set.first_followup_window),
         )
     if status == "second_followup_overdue":
         return alive & Q(
             aom_started="yes",
             second_followup_date__isnull=True,
-            fracture_date__lt=today - timedelta(days=SECOND_FOLLOWUP_DAYS),
+            fracture_date__lt=today - timedelta(days=kpi_set.second_followup_window),
         )
     if status == "deceased":
         return Q(death_date__isnull=False)
     raise ValueError(status)
 
 
-def _first_due(today: date) -> Q:
-    latest = today + timedelta(days=WORKLIST_HORIZON_DAYS - FIRST_FOLLOWUP_DAYS)
-    earliest = today - timedelta(days=WORKLIST_OVERDUE_LIMIT_DAYS + FIRST_FOLLOWUP_DAYS)
+def _due_between(today: date, window: int) -> Q:
+    """Fracture dates whose contact falls due between a year ago and the worklist's horizon."""
     return Q(
         death_date__isnull=True,
-        first_followup_date__isnull=True,
-        fracture_date__lte=latest,
-        fracture_date__gte=earliest,
+        fracture_date__lte=today + timedelta(days=WORKLIST_HORIZON_DAYS - window),
+        fracture_date__gte=today - timedelta(days=WORKLIST_OVERDUE_LIMIT_DAYS + window),
     )
 
 
-def _second_due(today: date) -> Q:
-    latest = today + timedelta(days=WORKLIST_HORIZON_DAYS - SECOND_FOLLOWUP_DAYS)
-    earliest = today - timedelta(days=WORKLIST_OVERDUE_LIMIT_DAYS + SECOND_FOLLOWUP_DAYS)
-    return Q(
-        death_date__isnull=True,
-        aom_started="yes",
-        second_followup_date__isnull=True,
-        fracture_date__lte=latest,
-        fracture_date__gte=earliest,
-    )
+def _first_due(today: date, kpi_set: KpiSet) -> Q:
+    return _due_between(today, kpi_set.first_followup_window) & Q(first_followup_date__isnull=True)
+
+
+def _second_due(today: date, kpi_set: KpiSet) -> Q:
+    # The second contact matters for episodes in the population of the KPI that judges it.
+    return _due_between(today, kpi_set.second_followup_window) & Q(aom_started="yes", second_followup_date__isnull=True)
 
 
 def episode_list(
@@ -122,7 +119,7 @@ def episode_list(
     if fracture_to:
         episodes = episodes.filter(fracture_date__lte=fracture_to)
     if status:
-        episodes = episodes.filter(status_filter(status, today))
+        episodes = episodes.filter(status_filter(status, today, programme_kpi_set(programme)))
     return episodes.order_by(*SORTS.get(sort, SORTS["-fracture_date"]))
 
 
@@ -138,11 +135,28 @@ def patient_episodes(patient: Patient) -> QuerySet[Episode]:
     return Episode.objects.for_programme(patient.programme_id).filter(patient=patient).order_by("fracture_date")
 
 
+def programme_kpi_set(programme) -> KpiSet:
+    return get_kpi_set(programme.kpi_set)
+
+
+WORKLIST_GROUPS = {
+    "overdue": _("Overdue"),
+    "this_week": _("Due within 7 days"),
+    "next_week": _("Due in 8 to 14 days"),
+}
+
+
 @dataclass(frozen=True)
 class WorklistItem:
     episode: Episode
-    contact: str  # "first" (16 weeks) or "second" (52 weeks)
+    contact: str  # "first" or "second" monitoring contact
     due: date
+    group: str  # a key of WORKLIST_GROUPS
+    days_overdue: int
+
+    @property
+    def group_label(self):
+        return WORKLIST_GROUPS[self.group]
 
     @property
     def field(self) -> str:
@@ -150,160 +164,79 @@ class WorklistItem:
 
     @property
     def label(self):
-        return _("16-week follow-up") if self.contact == "first" else _("52-week follow-up")
-
-    def days_overdue(self, today: date) -> int:
-        return (today - self.due).days
+        return _("First follow-up") if self.contact == "first" else _("Second follow-up")
 
 
-def followup_worklist(programme, *, today: date, limit: int = 500) -> list[WorklistItem]:
-    """Contacts due within 14 days or overdue (up to a year), oldest due date first."""
-    base = Episode.objects.for_programme(programme).select_related("patient")
-    firsts = base.filter(_first_due(today)).order_by("fracture_date")[:limit]
-    seconds = base.filter(_second_due(today)).order_by("fracture_date")[:limit]
-    items = [WorklistItem(e, "first", e.fracture_date + timedelta(days=FIRST_FOLLOWUP_DAYS)) for e in firsts]
-    items += [WorklistItem(e, "second", e.fracture_date + timedelta(days=SECOND_FOLLOWUP_DAYS)) for e in seconds]
-    items.sort(key=lambda item: (item.due, item.episode.pk))
-    return items[:limit]
+def worklist_group(due: date, today: date) -> str:
+    if due < today:
+        return "overdue"
+    return "this_week" if due < today + timedelta(days=7) else "next_week"
 
 
-# --- The episode timeline ----------------------------------------------------------------------
+class _Counted:
+    """A sliceable queryset whose length is already known (the paginator then asks no COUNT)."""
+
+    def __init__(self, queryset, total: int):
+        self.queryset, self.total = queryset, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        return self.queryset[index]
 
 
-@dataclass(frozen=True)
-class TimelineEvent:
-    day: int
-    when: date
-    label: str
-    field: str
+@dataclass
+class Worklist:
+    page: object  # a Django Page of WorklistItem
+    counts: dict[str, int]  # per group, over every page
+
+    @property
+    def summary(self) -> list[tuple[str, str, int]]:
+        return [(key, label, self.counts[key]) for key, label in WORKLIST_GROUPS.items()]
 
 
-@dataclass(frozen=True)
-class WindowCheck:
-    """One KPI window as the coordinator sees it for this episode."""
+def followup_worklist(programme, *, today: date, page: int | str | None = 1, per_page: int = 50) -> Worklist:
+    """Contacts due within 14 days or overdue (up to a year), oldest due date first, a page at a time.
 
-    label: str
-    window_days: int
-    closes: date
-    state: str  # met, missed, pending, not_recorded, not_required, not_applicable
-    detail: str
-
-
-def episode_timeline(episode: Episode, today: date) -> dict:
-    """Events in date order, the 12/16/52-week windows, and what is still missing for the KPIs."""
-    fracture = episode.fracture_date
-    events = [TimelineEvent(0, fracture, str(_("Fracture")) + f" ({episode.fracture_site.replace('_', ' ')})", "")]
-    for field in (
-        "identification_date",
-        "fls_assessment_date",
-        "dxa_date",
-        "aom_started_date",
-        "sb_started_date",
-        "first_followup_date",
-        "second_followup_date",
-        "death_date",
+    Due dates are the closing days of the windows of the programme's KPI set for the two contacts.
+    Four queries whatever the page: the counts per group for each contact, one page of (episode,
+    contact, due) from both contacts in SQL order, and that page's episodes.
+    """
+    kpi_set = programme_kpi_set(programme)
+    base = Episode.objects.for_programme(programme)
+    week = today + timedelta(days=7)
+    contacts = []
+    counts = dict.fromkeys(WORKLIST_GROUPS, 0)
+    for contact, window, condition in (
+        ("first", kpi_set.first_followup_window, _first_due(today, kpi_set)),
+        ("second", kpi_set.second_followup_window, _second_due(today, kpi_set)),
     ):
-        when = getattr(episode, field)
-        if when:
-            events.append(TimelineEvent((when - fracture).days, when, str(rules.LABELS[field]), field))
-    events.sort(key=lambda e: (e.day, e.field))
-    windows = [
-        (ASSESSMENT_DAYS, _("12 weeks: FLS assessment and DXA")),
-        (FIRST_FOLLOWUP_DAYS, _("16 weeks: first follow-up, medication and exercise started")),
-        (SECOND_FOLLOWUP_DAYS, _("52 weeks: second follow-up, medication continued")),
-    ]
-    return {
-        "events": events,
-        "windows": [
-            {
-                "days": days,
-                "label": label,
-                "closes": fracture + timedelta(days=days),
-                "closed": fracture + timedelta(days=days) <= today,
-            }
-            for days, label in windows
-        ],
-        "checks": _window_checks(episode, today),
-        "missing": missing_items(episode, today),
-        "span": max([SECOND_FOLLOWUP_DAYS + 36, *(e.day + 14 for e in events)]),
-    }
-
-
-def _window_checks(episode: Episode, today: date) -> list[WindowCheck]:
-    fracture, death = episode.fracture_date, episode.death_date
-
-    def check(label, days, done_date, status_ok=True, applies=True, not_required=False):
-        closes = fracture + timedelta(days=days)
-        if not applies:
-            return WindowCheck(label, days, closes, "not_applicable", str(_("does not apply to this episode")))
-        if not_required:
-            return WindowCheck(label, days, closes, "not_required", str(_("a clinician decided it is not required")))
-        if done_date and status_ok:
-            day = (done_date - fracture).days
-            if done_date <= closes:
-                return WindowCheck(
-                    label, days, closes, "met", str(_("done on day %(day)s, within the window")) % {"day": day}
-                )
-            return WindowCheck(
-                label, days, closes, "missed", str(_("done on day %(day)s, after the window")) % {"day": day}
+        due_soon, due_later = today - timedelta(days=window), week - timedelta(days=window)
+        grouped = base.filter(condition).aggregate(
+            overdue=Count("pk", filter=Q(fracture_date__lt=due_soon)),
+            this_week=Count("pk", filter=Q(fracture_date__gte=due_soon, fracture_date__lt=due_later)),
+            next_week=Count("pk", filter=Q(fracture_date__gte=due_later)),
+        )
+        for group, number in grouped.items():
+            counts[group] += number
+        contacts.append(
+            base.filter(condition)
+            .annotate(
+                contact=Value(contact, output_field=CharField()),
+                due=ExpressionWrapper(F("fracture_date") + Value(window), output_field=DateField()),
             )
-        if death and death <= closes:
-            return WindowCheck(
-                label, days, closes, "not_applicable", str(_("the patient died before the window closed"))
-            )
-        if closes > today:
-            return WindowCheck(label, days, closes, "pending", str(_("due by %(date)s")) % {"date": closes})
-        return WindowCheck(label, days, closes, "missed", str(_("not recorded by %(date)s")) % {"date": closes})
-
-    return [
-        check(
-            _("FLS assessment within 12 weeks"),
-            ASSESSMENT_DAYS,
-            episode.fls_assessment_date,
-            episode.fls_assessment == "yes",
-        ),
-        check(
-            _("DXA within 12 weeks"),
-            ASSESSMENT_DAYS,
-            episode.dxa_date,
-            episode.dxa == "yes",
-            not_required=episode.dxa == "not_required",
-        ),
-        check(_("First follow-up within 16 weeks"), FIRST_FOLLOWUP_DAYS, episode.first_followup_date),
-        check(
-            _("Medication started within 16 weeks"),
-            FIRST_FOLLOWUP_DAYS,
-            episode.aom_started_date,
-            episode.aom_started == "yes",
-            applies=episode.aom_recommended == "yes",
-        ),
-        check(
-            _("Strength and balance within 16 weeks"),
-            FIRST_FOLLOWUP_DAYS,
-            episode.sb_started_date,
-            episode.sb_started == "yes",
-            applies=episode.fracture_site != "hip",
-        ),
-        check(
-            _("On medication at 52 weeks"),
-            SECOND_FOLLOWUP_DAYS,
-            episode.second_followup_date if episode.aom_at_52w == "yes" else None,
-            applies=episode.aom_started == "yes",
-        ),
+            .values_list("pk", "contact", "due")
+        )
+    ordered = contacts[0].union(contacts[1], all=True).order_by("due", "pk")
+    paginated = Paginator(_Counted(ordered, sum(counts.values())), per_page).get_page(page)
+    rows = list(paginated.object_list)
+    episodes = base.select_related("patient").in_bulk([pk for pk, _contact, _due in rows])
+    paginated.object_list = [
+        WorklistItem(episodes[pk], contact, due, worklist_group(due, today), (today - due).days)
+        for pk, contact, due in rows
     ]
-
-
-def missing_items(episode: Episode, today: date) -> list[str]:
-    """Items the data-completeness KPI (KPI11) needs and this episode lacks, by the dataset's rules."""
-    fracture, death = episode.fracture_date, episode.death_date
-    needed = ["fls_assessment", "dxa", "falls_assessment", "aom_recommended"]
-    first_closes = fracture + timedelta(days=FIRST_FOLLOWUP_DAYS)
-    if first_closes <= today and not (death and death <= first_closes):
-        needed += ["first_followup_date", "aom_started", "sb_started"]
-    second_closes = fracture + timedelta(days=SECOND_FOLLOWUP_DAYS)
-    if episode.aom_started == "yes" and second_closes <= today and not (death and death <= second_closes):
-        needed += ["second_followup_date", "aom_at_52w"]
-    return [field for field in needed if getattr(episode, field) in ("", None)]
+    return Worklist(paginated, counts)
 
 
 def audit_for_patient(programme, patient_id: int) -> QuerySet[AuditEntry]:

@@ -13,6 +13,7 @@ from patients import rules, selectors, services
 from patients.exports import EXPORT_COLUMNS, episode_rows
 from patients.forms import ContactForm, DeleteEpisodeForm, EpisodeForm, ImportForm, PatientForm
 from patients.importer import ImportRejected, csv_rows, episodes_import
+from patients.pathway import episode_pathway
 from programmes.csvio import CsvRejected, write_csv
 from programmes.models import AccessEvent
 from programmes.permissions import LEAD_ROLES, WRITE_ROLES, ProgrammeView, ProgrammeViewMixin
@@ -26,6 +27,12 @@ def _parse_day(value: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def page_size(params) -> int:
+    """One of PAGE_SIZES (50 unless the query asks for another of them)."""
+    value = params.get("per_page", "")
+    return int(value) if value in {str(size) for size in PAGE_SIZES} else 50
 
 
 def list_filters(params) -> dict:
@@ -55,11 +62,7 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         filters = list_filters(self.request.GET)
         episodes = selectors.episode_list(self.programme, today=timezone.localdate(), **filters)
-        try:
-            per_page = int(self.request.GET.get("per_page", 50))
-        except ValueError:
-            per_page = 50
-        per_page = per_page if per_page in PAGE_SIZES else 50
+        per_page = page_size(self.request.GET)
         # Page through ids (an index scan, however deep the page), then load that page's rows.
         page = Paginator(episodes.values_list("pk", flat=True), per_page).get_page(self.request.GET.get("page"))
         rows = {
@@ -213,7 +216,7 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
             episode=episode,
             patient=episode.patient,
             other_episodes=selectors.patient_episodes(episode.patient).exclude(pk=episode.pk),
-            timeline=selectors.episode_timeline(episode, today),
+            pathway=episode_pathway(episode, selectors.programme_kpi_set(self.programme), today),
             fields=[(rules.LABELS[name], getattr(episode, name)) for name in rules.EPISODE_FIELDS],
             labels=rules.LABELS,
             today=today,
@@ -312,14 +315,25 @@ class PatientUpdateView(ProgrammeViewMixin, TemplateView):
 
 
 class WorklistView(ProgrammeViewMixin, TemplateView):
-    """Follow-up contacts due in the next 14 days or overdue, oldest first."""
+    """Follow-up contacts due in the next 14 days or overdue, oldest first, a page at a time."""
 
     template_name = "patients/worklist.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        context.update(items=selectors.followup_worklist(self.programme, today=today), today=today)
+        per_page = page_size(self.request.GET)
+        worklist = selectors.followup_worklist(
+            self.programme, today=today, page=self.request.GET.get("page"), per_page=per_page
+        )
+        context.update(
+            worklist=worklist,
+            page=worklist.page,
+            today=today,
+            per_page=per_page,
+            page_sizes=PAGE_SIZES,
+            query=f"per_page={per_page}",
+        )
         return context
 
 

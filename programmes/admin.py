@@ -2,8 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programmes import hooks
-from programmes.models import DEFAULT_KPI_SET, AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
+from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
 
 
 class ExpectedCaseloadInline(admin.TabularInline):
@@ -18,8 +17,6 @@ class MembershipInline(admin.TabularInline):
 
 
 class ProgrammeAdminForm(forms.ModelForm):
-    kpi_set = forms.ChoiceField(label=_("KPI set"), choices=[])
-
     class Meta:
         model = Programme
         fields = [
@@ -36,10 +33,6 @@ class ProgrammeAdminForm(forms.ModelForm):
             "languages",
             "public_profile",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kpi_set"].choices = hooks.kpi_set_choices or [(DEFAULT_KPI_SET, DEFAULT_KPI_SET)]
 
 
 @admin.register(Programme)

@@ -2,7 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
-from programmes.models import ALL_ROLES, DEFAULT_KPI_SET, CareSetting, Invitation, Programme, Role
+from clinical.kpi_sets import KPI_SET_CHOICES
+from programmes.models import ALL_ROLES, CareSetting, Invitation, Programme, Role
 from programmes.services import parse_languages
 
 
@@ -60,7 +61,7 @@ class ProgrammeProfileForm(forms.Form):
         label=_("Languages"), required=False, help_text=_("Language codes separated by ';', e.g. en;fr")
     )
     kpi_set = forms.ChoiceField(
-        label=_("KPI set"), choices=[], help_text=_("The KPI definitions the dashboard and reports use.")
+        label=_("KPI set"), choices=KPI_SET_CHOICES, help_text=_("The KPI definitions the dashboard and reports use.")
     )
     public_profile = forms.CharField(
         label=_("Public profile"),
@@ -68,12 +69,6 @@ class ProgrammeProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Shown on the public map once the programme is recognised."),
     )
-
-    def __init__(self, *args, **kwargs):
-        from programmes.hooks import kpi_set_choices
-
-        super().__init__(*args, **kwargs)
-        self.fields["kpi_set"].choices = kpi_set_choices or [(DEFAULT_KPI_SET, DEFAULT_KPI_SET)]
 
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:

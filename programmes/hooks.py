@@ -23,12 +23,3 @@ def data_changed(programme_id: int) -> None:
             listener(programme_id)
         except Exception:  # noqa: BLE001 - the edit is saved; the periodic sweep catches up
             logger.exception("data-changed listener %r failed for programme %s", listener, programme_id)
-
-
-# The KPI sets a programme may choose, as (code, name): provided by ``kpis`` at start-up, read by the
-# programme's admin form and settings page (which must not import ``kpis``).
-kpi_set_choices: list[tuple[str, str]] = []
-
-
-def set_kpi_set_choices(choices) -> None:
-    kpi_set_choices[:] = list(choices)

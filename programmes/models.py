@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from clinical.kpi_sets import DEFAULT_KPI_SET, KPI_SET_CHOICES
 from programmes.tenancy import ProgrammeOwnedModel
 
 LANGUAGE_CODE_RE = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
-DEFAULT_KPI_SET = "iof-2020"
 
 
 class CareSetting(models.TextChoices):
@@ -74,7 +74,13 @@ class Programme(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=ProgrammeStatus.choices, default=ProgrammeStatus.ACTIVE, db_index=True
     )
-    kpi_set = models.CharField(_("KPI set"), max_length=40, default=DEFAULT_KPI_SET)
+    kpi_set = models.CharField(
+        _("KPI set"),
+        max_length=40,
+        choices=KPI_SET_CHOICES,
+        default=DEFAULT_KPI_SET,
+        help_text=_("The KPI definitions the dashboard and reports use."),
+    )
     public_profile = models.TextField(_("public profile"), blank=True)
     # Owned here, read by kpis: the last time any patient-level data of the programme changed.
     data_changed_at = models.DateTimeField(_("data changed at"), null=True, blank=True)
@@ -90,6 +96,11 @@ class Programme(models.Model):
                 condition=(models.Q(latitude__isnull=True) & models.Q(longitude__isnull=True))
                 | (models.Q(latitude__isnull=False) & models.Q(longitude__isnull=False)),
                 name="programme_coordinates_both_or_neither",
+            ),
+            # A programme names a defined KPI set: one bad value would fail every recompute.
+            models.CheckConstraint(
+                condition=models.Q(kpi_set__in=[code for code, _name in KPI_SET_CHOICES]),
+                name="programme_kpi_set_defined",
             ),
         ]
 

@@ -1,3 +1,4 @@
+import contextlib
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -133,6 +134,7 @@ def celery_worker_process(redis_url, tmp_path, transactional_db):
                 "default,kpis,email",
                 "--without-gossip",
                 "--without-mingle",
+                "--task-events",
                 "--loglevel=INFO",
             ],
             cwd=root,
@@ -148,6 +150,71 @@ def celery_worker_process(redis_url, tmp_path, transactional_db):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class TaskEvents:
+    """Celery task events from the broker, as they happen: tests wait on them instead of polling."""
+
+    def __init__(self):
+        import threading
+
+        self.events: list[dict] = []
+        self.changed = threading.Condition()
+        self.ready = threading.Event()
+        self.receiver = None
+
+    def record(self, event):
+        with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    def count(self, kind: str, task: str) -> int:
+        """How many ``task-<kind>`` events (received, succeeded, failed) came for tasks named ``task``."""
+        names = {e["uuid"]: e["name"] for e in self.events if e["type"] == "task-received"}
+        return sum(1 for e in self.events if e["type"] == f"task-{kind}" and names.get(e["uuid"]) == task)
+
+    def wait_for(self, condition, timeout: float) -> bool:
+        """Block until ``condition()`` holds, re-checking on every event (and at least every second)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.changed.wait(timeout=min(remaining, 1.0))
+        return True
+
+
+@pytest.fixture
+def task_events(redis_url):
+    """Listen to the worker's task events (``--task-events``) on the test Redis, from before the test acts."""
+    import threading
+
+    from celery.events.receiver import EventReceiver
+
+    from fls_registry.celery import app
+
+    recorder = TaskEvents()
+
+    class Receiver(EventReceiver):
+        def on_consume_ready(self, connection, channel, consumers, **kwargs):
+            recorder.ready.set()  # the event queue is bound: nothing from now on is missed
+
+    def listen():
+        with app.connection_for_read(redis_url) as connection:
+            recorder.receiver = Receiver(connection, handlers={"*": recorder.record}, app=app)
+            with contextlib.suppress(Exception):  # the connection closes when the test ends
+                recorder.receiver.capture(limit=None, timeout=None, wakeup=False)
+
+    thread = threading.Thread(target=listen, name="task-events", daemon=True)
+    thread.start()
+    assert recorder.ready.wait(timeout=30), "could not listen to task events"
+    yield recorder
+    if recorder.receiver is not None:
+        recorder.receiver.should_stop = True
+    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -39,8 +39,26 @@ def test_coordinator_adds_an_episode_corrects_a_mistake_and_finds_it_in_the_work
     page.get_by_role("button", name="Save episode").click()
     page.get_by_text("Episode saved for patient E2E-0042").wait_for()
 
+    # The episode page: the timeline's labels never print on top of each other.
+    chart = page.locator("svg.timeline-chart")
+    chart.scroll_into_view_if_needed()
+    boxes = [label.bounding_box() for label in chart.locator("text").all()]
+    assert len(boxes) == 4  # day 84, day 112, day 364 and "fracture"
+    for index, first in enumerate(boxes):
+        for second in boxes[index + 1 :]:
+            apart = (
+                first["x"] + first["width"] <= second["x"]
+                or second["x"] + second["width"] <= first["x"]
+                or first["y"] + first["height"] <= second["y"]
+                or second["y"] + second["height"] <= first["y"]
+            )
+            assert apart, (first, second)
+    states = page.locator("table.kpi-judgements .state").all_inner_texts()
+    assert "notapplicable" not in states and set(states) <= {"met", "not met", "pending", "not eligible", "counted"}
+    page.screenshot(path=str(artifacts_dir / "episode-timeline.png"), full_page=True)
+
     page.get_by_role("link", name="Worklist").click()
     row = page.get_by_role("row").filter(has_text="E2E-0042")
     assert row.count() == 1
-    assert "16-week follow-up" in row.inner_text()
+    assert "First follow-up" in row.inner_text()
     page.screenshot(path=str(artifacts_dir / "episode-in-worklist.png"), full_page=True)

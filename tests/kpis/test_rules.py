@@ -199,7 +199,7 @@ def test_the_period_is_inclusive_and_by_fracture_date(programme):
     ],
 )
 def test_percent_rounds_half_away_from_zero_and_bands(numerator, denominator, percent, band):
-    from kpis.definitions import IOF_2020
+    from clinical.kpi_sets import IOF_2020
     from kpis.engine import band_of, percent_of
 
     assert percent_of(numerator, denominator) == percent
@@ -208,7 +208,7 @@ def test_percent_rounds_half_away_from_zero_and_bands(numerator, denominator, pe
 
 @pytest.mark.parametrize(("percent", "band"), [(50.0, "green"), (49.9, "red")])
 def test_medication_recommended_has_a_single_cut_at_50(percent, band):
-    from kpis.definitions import IOF_2020
+    from clinical.kpi_sets import IOF_2020
     from kpis.engine import band_of
 
     assert band_of(IOF_2020.get("KPI6"), percent) == band

@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from kpis.definitions import KPI_SETS
+from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
 from programmes.models import Programme
 

@@ -1,19 +1,24 @@
 """KPI sets as data: each KPI's clinical definition in words beside the expressions that compute it.
 
-The engine (``kpis.engine``) turns a set into one SQL pass of conditional aggregates; nothing in the
-engine knows a particular KPI. A KPI is:
+Nothing that computes KPIs knows a particular KPI: the engine (``kpis.engine``) turns a set into one
+SQL pass of conditional aggregates, and the episode page asks the same expressions for one episode
+(``clinical.expressions``). A KPI is:
 
-- ``population``: which eligible episodes it concerns (SQL condition on the episode ``e``);
+- ``population``: which eligible episodes it concerns (SQL condition on the episode ``e``). Only
+  episodes of the population are ever pending for the KPI;
 - ``window``: days after the fracture within which the event counts (None: no window). An episode
-  is *mature* when ``fracture_date + window <= as_of``; immature ones are *pending*;
-- ``event``: what meets the KPI (SQL condition);
+  is *mature* when ``fracture_date + window <= as_of``; immature ones of the population are *pending*;
+- ``event``: what meets the KPI (SQL condition), and ``event_date``: the column whose date is the
+  event, when there is one (the episode page says on which day it happened);
 - ``exclusions``: ``"died_without_event"`` (death within the window and no event within it),
   ``"died_in_window"`` (death within the window, whatever happened), or an SQL condition;
+- ``required_items`` (data completeness): the items that must be recorded, each with the condition
+  under which it is required; the event is "every required item recorded";
 - ``denominator``: ``"episodes"`` (the population after maturity and exclusions), or
   ``"expected_non_spine"`` / ``"expected_spine"`` (the programme's expected caseload, prorated);
 - ``bands``: ``"standard"`` (red < 50, amber 50-80, green > 80) or ``"single_50"`` (green >= 50).
 
-Every SQL fragment is a constant written here; values (dates) are bound as parameters.
+Every SQL fragment is a constant written here; values (the as-of date) are bound as parameters.
 Outcomes per episode: met, not met, not eligible, pending.
 """
 
@@ -25,16 +30,33 @@ from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
+class RequiredItem:
+    """An item of the data-completeness KPI: the column, when it is recorded, and when it is required."""
+
+    field: str
+    recorded: str
+    required_when: str = "TRUE"
+
+
+@dataclass(frozen=True)
 class KpiDefinition:
     code: str
     name: str
     definition: str  # the clinical definition, in words (shown on the methods page)
     population: str = "TRUE"
+    population_words: str = ""  # who the KPI concerns, in words (the episode page's "does not apply")
     window: int | None = None
     event: str = "TRUE"
+    event_date: str | None = None
     exclusions: tuple[str, ...] = ()
+    required_items: tuple[RequiredItem, ...] = ()
     denominator: str = "episodes"
     bands: str = "standard"
+
+    @property
+    def counts_caseload(self) -> bool:
+        """Identification KPIs: the numerator is the population, the denominator the expected caseload."""
+        return self.denominator != "episodes"
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,9 @@ class KpiSet:
     name: str
     source: str
     kpis: tuple[KpiDefinition, ...] = field(default_factory=tuple)
+    # The KPIs that judge the two monitoring contacts: their windows are the worklist's due dates.
+    first_followup_kpi: str = "KPI7"
+    second_followup_kpi: str = "KPI10"
 
     def get(self, code: str) -> KpiDefinition:
         for kpi in self.kpis:
@@ -50,25 +75,52 @@ class KpiSet:
                 return kpi
         raise KeyError(code)
 
+    @property
+    def first_followup_window(self) -> int:
+        return self.get(self.first_followup_kpi).window
+
+    @property
+    def second_followup_window(self) -> int:
+        return self.get(self.second_followup_kpi).window
+
+    @property
+    def windows(self) -> list[tuple[int, list[str]]]:
+        """Each distinct window, in days, with the codes of the KPIs it closes."""
+        by_days: dict[int, list[str]] = {}
+        for kpi in self.kpis:
+            if kpi.window is not None:
+                by_days.setdefault(kpi.window, []).append(kpi.code)
+        return sorted(by_days.items())
+
 
 def within(date_column: str, days: int) -> str:
     return f"{date_column} <= e.fracture_date + {int(days)}"
 
 
-def completeness(first_window: int = 112, second_window: int = 364) -> str:
-    """KPI11: the required items are recorded (not blank), by the rules of kpis.md."""
-    always = "e.fls_assessment <> '' AND e.dxa <> '' AND e.falls_assessment <> '' AND e.aom_recommended <> ''"
-    first_due = (
-        f"(e.fracture_date + {first_window} <= %(as_of)s AND "
-        f"(e.death_date IS NULL OR e.death_date > e.fracture_date + {first_window}))"
+def _alive_and_mature(days: int) -> str:
+    return (
+        f"e.fracture_date + {int(days)} <= %(as_of)s::date AND "
+        f"(e.death_date IS NULL OR e.death_date > e.fracture_date + {int(days)})"
     )
-    second_due = (
-        f"(e.aom_started = 'yes' AND e.fracture_date + {second_window} <= %(as_of)s AND "
-        f"(e.death_date IS NULL OR e.death_date > e.fracture_date + {second_window}))"
+
+
+def completeness_items(first_window: int = 112, second_window: int = 364) -> tuple[RequiredItem, ...]:
+    """KPI11's required items, by the rules of kpis.md."""
+    first_due = _alive_and_mature(first_window)
+    second_due = f"e.aom_started = 'yes' AND {_alive_and_mature(second_window)}"
+    return (
+        RequiredItem("fracture_site", "e.fracture_site <> ''"),
+        RequiredItem("fracture_date", "e.fracture_date IS NOT NULL"),
+        RequiredItem("fls_assessment", "e.fls_assessment <> ''"),
+        RequiredItem("dxa", "e.dxa <> ''"),
+        RequiredItem("falls_assessment", "e.falls_assessment <> ''"),
+        RequiredItem("aom_recommended", "e.aom_recommended <> ''"),
+        RequiredItem("first_followup_date", "e.first_followup_date IS NOT NULL", first_due),
+        RequiredItem("aom_started", "e.aom_started <> ''", first_due),
+        RequiredItem("sb_started", "e.sb_started <> ''", first_due),
+        RequiredItem("second_followup_date", "e.second_followup_date IS NOT NULL", second_due),
+        RequiredItem("aom_at_52w", "e.aom_at_52w <> ''", second_due),
     )
-    first_items = "e.first_followup_date IS NOT NULL AND e.aom_started <> '' AND e.sb_started <> ''"
-    second_items = "e.second_followup_date IS NOT NULL AND e.aom_at_52w <> ''"
-    return f"({always} AND (NOT {first_due} OR ({first_items})) AND (NOT {second_due} OR ({second_items})))"
 
 
 def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinition, ...]:
@@ -81,6 +133,7 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "fragility fractures for the period (the programme's yearly expectation, prorated by days)."
             ),
             population="e.fracture_site <> 'spine'",
+            population_words=_("non-spine fractures only"),
             denominator="expected_non_spine",
         ),
         KpiDefinition(
@@ -91,6 +144,7 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "of spine fractures for the period."
             ),
             population="e.fracture_site = 'spine'",
+            population_words=_("spine fractures only"),
             denominator="expected_spine",
         ),
         KpiDefinition(
@@ -103,6 +157,7 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
             % {"days": assessment_window},
             window=assessment_window,
             event=f"e.fls_assessment = 'yes' AND {within('e.fls_assessment_date', assessment_window)}",
+            event_date="fls_assessment_date",
             exclusions=("died_without_event",),
         ),
         KpiDefinition(
@@ -110,13 +165,16 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
             _("DXA within %(words)s") % {"words": assessment_words},
             _(
                 "Episodes mature for %(days)s days with a DXA scan dated within %(days)s days; episodes where a "
-                "clinician decided no scan was needed, and those who died within the window without one, are "
-                "left out."
+                "clinician decided no scan was needed are not in the KPI's population, and those who died within "
+                "the window without one are left out."
             )
             % {"days": assessment_window},
+            population="e.dxa <> 'not_required'",
+            population_words=_("only when a scan is required (a clinician decided it is not)"),
             window=assessment_window,
             event=f"e.dxa = 'yes' AND {within('e.dxa_date', assessment_window)}",
-            exclusions=("e.dxa = 'not_required'", "died_without_event"),
+            event_date="dxa_date",
+            exclusions=("died_without_event",),
         ),
         KpiDefinition(
             "KPI5",
@@ -140,6 +198,7 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
             ),
             window=112,
             event=f"e.first_followup_date IS NOT NULL AND {within('e.first_followup_date', 112)}",
+            event_date="first_followup_date",
             exclusions=("died_without_event",),
         ),
         KpiDefinition(
@@ -150,8 +209,10 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "112 days; those who died within the window without starting are left out."
             ),
             population="e.aom_recommended = 'yes'",
+            population_words=_("only when medication was recommended"),
             window=112,
             event=f"e.aom_started = 'yes' AND {within('e.aom_started_date', 112)}",
+            event_date="aom_started_date",
             exclusions=("died_without_event",),
         ),
         KpiDefinition(
@@ -163,8 +224,10 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "left out."
             ),
             population="e.fracture_site <> 'hip'",
+            population_words=_("not for hip fractures"),
             window=112,
             event=f"e.sb_started = 'yes' AND {within('e.sb_started_date', 112)}",
+            event_date="sb_started_date",
             exclusions=("died_without_event",),
         ),
         KpiDefinition(
@@ -175,8 +238,10 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "second follow-up; those who died within 364 days are left out."
             ),
             population="e.aom_started = 'yes'",
+            population_words=_("only when medication was started"),
             window=364,
             event="e.aom_at_52w = 'yes'",
+            event_date="second_followup_date",
             exclusions=("died_in_window",),
         ),
         KpiDefinition(
@@ -188,7 +253,7 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
                 "and balance once mature for 112 days (unless dead by then); second follow-up and medication at "
                 "52 weeks when medication started and mature for 364 days (unless dead by then)."
             ),
-            event=completeness(),
+            required_items=completeness_items(),
         ),
     )
 
@@ -211,6 +276,8 @@ FLS_DB = KpiSet(
 
 KPI_SETS: dict[str, KpiSet] = {kpi_set.code: kpi_set for kpi_set in (IOF_2020, FLS_DB)}
 DEFAULT_KPI_SET = IOF_2020.code
+# For model fields and forms: (code, name), the default first.
+KPI_SET_CHOICES = [(code, kpi_set.name) for code, kpi_set in KPI_SETS.items()]
 
 
 def get_kpi_set(code: str) -> KpiSet:
