@@ -1,20 +1,57 @@
+from contextlib import contextmanager
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# Apps whose admin pages IOF staff manage. Patient-level apps are deliberately absent: IOF staff
-# and reviewers see aggregates, never patient rows.
-IOF_STAFF_ADMIN_APPS = frozenset({"accounts", "programmes", "recognition", "mentorship", "mfa", "account"})
+# A person's global authority: changed only by the audited services of ``programmes.services``
+# (which write the access-log row in the same transaction), never by a plain save or update.
+AUTHORITY_FIELDS = ("is_active", "is_superuser", "is_reviewer", "is_iof_staff")
+
+
+class AuthorityChangeRefused(RuntimeError):
+    """A global role or the active flag was about to change outside the audited services."""
+
+
+@contextmanager
+def authority_change(user):
+    """The one door for the audited services: inside it, ``user.save()`` may change authority fields."""
+    user._authority_change_allowed = True
+    try:
+        yield user
+    finally:
+        user._authority_change_allowed = False
 
 
 class GlobalRole(models.TextChoices):
     REVIEWER = "reviewer", _("IOF reviewer")
     IOF_STAFF = "iof_staff", _("IOF staff")
+    SUPERUSER = "superuser", _("System administrator (superuser)")
 
 
-class UserManager(BaseUserManager):
+# Each global role and the flag that stores it.
+GLOBAL_ROLE_FIELDS = {
+    GlobalRole.REVIEWER: "is_reviewer",
+    GlobalRole.IOF_STAFF: "is_iof_staff",
+    GlobalRole.SUPERUSER: "is_superuser",
+}
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        touched = sorted(set(kwargs) & set(AUTHORITY_FIELDS))
+        if touched:
+            raise AuthorityChangeRefused(
+                f"{', '.join(touched)} change only through programmes.services (audited), not a queryset update"
+            )
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -30,9 +67,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
-        extra_fields["is_superuser"] = True
-        extra_fields.setdefault("is_iof_staff", True)
-        return self._create_user(email, password, **extra_fields)
+        """The first operator of a new installation (``createsuperuser``, which records the grant)."""
+        user = self.model(email=self.normalize_email(email).lower(), is_superuser=True, **extra_fields)
+        user.set_password(password)
+        with authority_change(user):
+            user.save(using=self._db)
+        return user
 
     def get_by_natural_key(self, username):
         return self.get(email__iexact=username)
@@ -70,10 +110,29 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_authority = {name: user.__dict__[name] for name in AUTHORITY_FIELDS if name in user.__dict__}
+        return user
+
+    def authority_changes(self) -> list[str]:
+        """Authority fields that differ from the stored row (for a new row: any global role granted)."""
+        stored = getattr(self, "_stored_authority", None)
+        if self._state.adding or stored is None:
+            return [name for name in ("is_superuser", "is_reviewer", "is_iof_staff") if getattr(self, name)]
+        return [name for name, value in stored.items() if getattr(self, name) != value]
+
     def save(self, *args, **kwargs):
         # Addresses are compared case-insensitively everywhere: store them lower-case.
         self.email = (self.email or "").strip().lower()
+        changes = self.authority_changes()
+        if changes and not getattr(self, "_authority_change_allowed", False):
+            raise AuthorityChangeRefused(
+                f"{', '.join(changes)} of {self.email} change only through programmes.services (audited)"
+            )
         super().save(*args, **kwargs)
+        self._stored_authority = {name: getattr(self, name) for name in AUTHORITY_FIELDS}
 
     @property
     def display_name(self) -> str:
@@ -81,27 +140,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:
-        """Admin access: IOF staff and superusers (Django's admin asks for ``is_staff``)."""
+        """Admin login: IOF staff and superusers. What each may do there is ``programmes.authority``'s answer."""
         return self.is_active and (self.is_superuser or self.is_iof_staff)
 
     @property
-    def global_roles(self) -> list[str]:
-        roles = []
-        if self.is_reviewer:
-            roles.append(GlobalRole.REVIEWER)
-        if self.is_iof_staff:
-            roles.append(GlobalRole.IOF_STAFF)
-        return roles
-
-    def has_perm(self, perm, obj=None):
-        if self.is_active and self.is_iof_staff and perm.split(".", 1)[0] in IOF_STAFF_ADMIN_APPS:
-            return True
-        return super().has_perm(perm, obj)
-
-    def has_module_perms(self, app_label):
-        if self.is_active and self.is_iof_staff and app_label in IOF_STAFF_ADMIN_APPS:
-            return True
-        return super().has_module_perms(app_label)
+    def global_roles(self) -> list[GlobalRole]:
+        return [role for role, flag in GLOBAL_ROLE_FIELDS.items() if getattr(self, flag)]
 
 
 class ApiToken(models.Model):

@@ -10,5 +10,6 @@ class RegistryAdminSite(admin.AdminSite):
     index_title = _("IOF staff")
 
     def has_permission(self, request):
-        user = request.user
-        return bool(user.is_active and (user.is_superuser or getattr(user, "is_iof_staff", False)))
+        from programmes.authority import Capability, authority_for
+
+        return authority_for(request.user).can(Capability.ADMIN_SITE)

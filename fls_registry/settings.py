@@ -49,6 +49,8 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems) + ".")
 
 INSTALLED_APPS = [
+    # First: its management commands (createsuperuser, audited) replace those of the apps below.
+    "fls_registry.apps.FlsRegistryConfig",
     "fls_registry.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,7 +67,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "fls_registry.apps.FlsRegistryConfig",
     "accounts",
     "programmes",
     "patients",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", programme_views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("staff/invitations/", programme_views.StaffInvitationView.as_view(), name="staff_invitations"),
+    path("staff/roles/", programme_views.StaffRolesView.as_view(), name="staff_roles"),
     path("switch-programme/", programme_views.switch_programme, name="switch_programme"),
     path("p/<slug:programme_slug>/", include("programmes.urls")),
     path("p/<slug:programme_slug>/", include("patients.urls")),

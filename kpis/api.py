@@ -8,8 +8,9 @@ from rest_framework.response import Response
 
 from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
-from programmes.models import ExpectedCaseload
-from programmes.permissions import LEAD_ROLES, ProgrammeAPIView
+from programmes.authority import Capability
+from programmes.models import CASELOAD_YEARS, MAX_EXPECTED_FRACTURES, ExpectedCaseload
+from programmes.permissions import ProgrammeAPIView
 from programmes.services import expected_caseload_set
 
 KpiResultOutput = inline_serializer(
@@ -61,15 +62,15 @@ class KpiAPI(ProgrammeAPIView):
 
 
 class CaseloadSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=1990, max_value=2100)
-    non_spine = serializers.IntegerField(min_value=0)
-    spine = serializers.IntegerField(min_value=0)
+    year = serializers.IntegerField(min_value=CASELOAD_YEARS.start, max_value=CASELOAD_YEARS.stop - 1)
+    non_spine = serializers.IntegerField(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
+    spine = serializers.IntegerField(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
 
 
 class ExpectedCaseloadAPI(ProgrammeAPIView):
     """The expected fragility fractures per calendar year (KPI1/KPI2 denominators). Leads set them."""
 
-    write_roles = LEAD_ROLES
+    write_capability = Capability.SETTINGS_MANAGE
 
     @extend_schema(responses=CaseloadSerializer(many=True))
     def get(self, request, programme_slug):

@@ -11,7 +11,8 @@ from kpis import selectors, services
 from kpis.engine import Period, episode_outcomes
 from kpis.models import KpiReport, PeriodKind
 from patients.models import Episode
-from programmes.permissions import WRITE_ROLES, ProgrammeView, ProgrammeViewMixin
+from programmes.authority import Capability
+from programmes.permissions import ProgrammeView, ProgrammeViewMixin
 from programmes.tenancy import get_owned_or_404
 
 
@@ -118,8 +119,8 @@ class DrillDownView(ProgrammeViewMixin, TemplateView):
 class ReportRequestView(ProgrammeView):
     """Ask for a PDF report of a stored period; a worker renders it."""
 
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.KPIS_REPORT
+    write_capability = Capability.KPIS_REPORT
     http_method_names = ["post"]
 
     def post(self, request):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from patients import rules, services
 from patients.models import AuditEntry, Episode
+from programmes.authority import Capability, authority_for
 
 
 class EpisodeAdminForm(forms.ModelForm):
@@ -81,10 +82,10 @@ class EpisodeAdmin(admin.ModelAdmin):
         return EpisodeAdminForm
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return authority_for(request.user).can(Capability.PATIENTS_ADMIN)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return authority_for(request.user).can(Capability.PATIENTS_ADMIN)
 
     has_change_permission = has_add_permission = has_view_permission
 
@@ -119,10 +120,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return AuditEntry.objects.all_programmes().select_related("programme", "actor")
 
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return authority_for(request.user).can(Capability.PATIENTS_ADMIN)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return authority_for(request.user).can(Capability.PATIENTS_ADMIN)
 
     def has_add_permission(self, request):
         return False

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from patients import rules, selectors, services
 from patients.importer import ImportRejected, dict_rows, episodes_import
 from patients.views import list_filters
-from programmes.permissions import LEAD_ROLES, WRITE_ROLES, ProgrammeAPIView
+from programmes.authority import Capability
+from programmes.permissions import ProgrammeAPIView
 
 BULK_LIMIT = 10_000
 
@@ -140,10 +141,10 @@ class EpisodeDetailAPI(ProgrammeAPIView):
     """One episode. Updates must send the ``version`` they read: a stale one answers 409."""
 
     @classmethod
-    def roles_for(cls, method: str) -> frozenset:
+    def capability_for(cls, method: str) -> str:
         if method.upper() == "DELETE":
-            return LEAD_ROLES
-        return super().roles_for(method)
+            return Capability.PATIENTS_DELETE
+        return super().capability_for(method)
 
     def _episode(self, pk):
         try:
@@ -216,8 +217,8 @@ class EpisodeDetailAPI(ProgrammeAPIView):
 class EpisodeBulkAPI(ProgrammeAPIView):
     """Many episodes at once, as one CSV import: all or nothing, every error with its list index."""
 
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
     http_method_names = ["post", "options"]
 
     @extend_schema(request=EpisodeInput(many=True), responses={200: BulkResult, 400: ErrorList})

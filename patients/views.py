@@ -14,9 +14,10 @@ from patients.exports import EXPORT_COLUMNS, episode_rows
 from patients.forms import ContactForm, DeleteEpisodeForm, EpisodeForm, ImportForm, PatientForm
 from patients.importer import ImportRejected, csv_rows, episodes_import
 from patients.pathway import episode_pathway
+from programmes.authority import Capability
 from programmes.csvio import CsvRejected, write_csv
 from programmes.models import AccessEvent
-from programmes.permissions import LEAD_ROLES, WRITE_ROLES, ProgrammeView, ProgrammeViewMixin
+from programmes.permissions import ProgrammeView, ProgrammeViewMixin
 from programmes.services import access_event_record
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -90,8 +91,8 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
 
 class EpisodeFormMixin(ProgrammeViewMixin):
     template_name = "patients/episode_form.html"
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
 
     def render_form(self, form, *, episode=None, patient=None, status=200, stale=None):
         return render(
@@ -174,8 +175,8 @@ class EpisodeUpdateView(EpisodeFormMixin, ProgrammeView):
 class EpisodeValidateView(ProgrammeView):
     """Validation as the coordinator types (htmx): the same rules as saving, nothing written."""
 
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
     http_method_names = ["post"]
 
     def post(self, request):
@@ -221,7 +222,7 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
             labels=rules.LABELS,
             today=today,
         )
-        if self.access.role == "lead":
+        if self.access.can(Capability.PATIENTS_AUDIT):
             context["audit"] = selectors.audit_for_patient(self.programme, episode.patient_id)
         access_event_record(
             programme=self.programme, actor=self.request.user, action=AccessEvent.Action.VIEWED, episode=episode.pk
@@ -231,8 +232,8 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
 
 class EpisodeDeleteView(ProgrammeViewMixin, TemplateView):
     template_name = "patients/episode_delete.html"
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.PATIENTS_DELETE
+    write_capability = Capability.PATIENTS_DELETE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -273,8 +274,8 @@ class PatientDetailView(ProgrammeViewMixin, TemplateView):
 
 class PatientUpdateView(ProgrammeViewMixin, TemplateView):
     template_name = "patients/patient_form.html"
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -340,8 +341,8 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
 class RecordContactView(ProgrammeView):
     """Record a follow-up contact from the worklist (htmx replaces the row)."""
 
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
     http_method_names = ["post"]
 
     def post(self, request, pk):
@@ -382,8 +383,8 @@ class RecordContactView(ProgrammeView):
 
 class ImportView(ProgrammeViewMixin, TemplateView):
     template_name = "patients/import.html"
-    read_roles = WRITE_ROLES
-    write_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_WRITE
+    write_capability = Capability.PATIENTS_WRITE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -411,7 +412,7 @@ class ImportView(ProgrammeViewMixin, TemplateView):
 class ExportView(ProgrammeView):
     """The programme's episodes as CSV, in the import format (filters of the list apply)."""
 
-    read_roles = WRITE_ROLES
+    read_capability = Capability.PATIENTS_EXPORT
 
     def get(self, request):
         filters = list_filters(request.GET)

@@ -3,8 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
+from programmes.authority import Capability
 from programmes.models import Membership, Programme
-from programmes.permissions import LEAD_ROLES, ProgrammeAPIView
+from programmes.permissions import ProgrammeAPIView
 from programmes.selectors import memberships_for_user, programme_members
 
 
@@ -56,8 +57,8 @@ class ProgrammeDetailAPI(ProgrammeAPIView):
 
 
 class ProgrammeMembersAPI(ProgrammeAPIView):
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.TEAM_MANAGE
+    write_capability = Capability.TEAM_MANAGE
 
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, programme_slug):

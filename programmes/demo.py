@@ -5,7 +5,9 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from programmes.models import ExpectedCaseload, Membership, Programme, Role
+from accounts.models import GlobalRole
+from programmes import services
+from programmes.models import Membership, Programme, Role
 
 DEMO_PASSWORD = "fls-demo-2026"
 
@@ -93,68 +95,96 @@ CASELOADS = {
     "sheffield-nhs": {2025: (1500, 330), 2026: (1500, 330)},
 }
 
-# e-mail, name, global roles, {programme slug: role}
+# The system administrator (hospital IT): created as by ``createsuperuser``; grants IOF staff.
+OPERATOR = ("admin@demo.fls", "Registry Operator")
+# e-mail, name, global role (granted by the operator or IOF staff), {programme slug: role}
 PEOPLE = [
-    ("lead@demo.fls", "Dr Irina Sokolova", {}, {"yaroslavl-rech": Role.LEAD}),
-    ("coordinator@demo.fls", "Olga Petrova", {}, {"yaroslavl-rech": Role.COORDINATOR, "kazan-candidate": Role.VIEWER}),
-    ("viewer@demo.fls", "Dmitri Ivanov", {}, {"yaroslavl-rech": Role.VIEWER}),
-    ("lyon.lead@demo.fls", "Dr Claire Martin", {}, {"lyon-sud": Role.LEAD}),
-    ("lyon.coordinator@demo.fls", "Julie Bernard", {}, {"lyon-sud": Role.COORDINATOR}),
-    ("milano.lead@demo.fls", "Dr Marco Rossi", {}, {"milano-niguarda": Role.LEAD}),
-    ("taipei.lead@demo.fls", "Dr Chen Mei-Ling", {}, {"taipei-ntuh": Role.LEAD}),
-    ("sheffield.lead@demo.fls", "Dr Sarah Hughes", {}, {"sheffield-nhs": Role.LEAD}),
-    ("kazan.lead@demo.fls", "Dr Aidar Khasanov", {}, {"kazan-candidate": Role.LEAD}),
-    ("reviewer@demo.fls", "Prof Anna Keller", {"is_reviewer": True}, {}),
-    ("staff@demo.fls", "IOF Staff Member", {"is_iof_staff": True}, {}),
+    ("staff@demo.fls", "IOF Staff Member", GlobalRole.IOF_STAFF, {}),
+    ("reviewer@demo.fls", "Prof Anna Keller", GlobalRole.REVIEWER, {}),
+    ("lead@demo.fls", "Dr Irina Sokolova", None, {"yaroslavl-rech": Role.LEAD}),
+    (
+        "coordinator@demo.fls",
+        "Olga Petrova",
+        None,
+        {"yaroslavl-rech": Role.COORDINATOR, "kazan-candidate": Role.VIEWER},
+    ),
+    ("viewer@demo.fls", "Dmitri Ivanov", None, {"yaroslavl-rech": Role.VIEWER}),
+    ("lyon.lead@demo.fls", "Dr Claire Martin", None, {"lyon-sud": Role.LEAD}),
+    ("lyon.coordinator@demo.fls", "Julie Bernard", None, {"lyon-sud": Role.COORDINATOR}),
+    ("milano.lead@demo.fls", "Dr Marco Rossi", None, {"milano-niguarda": Role.LEAD}),
+    ("taipei.lead@demo.fls", "Dr Chen Mei-Ling", None, {"taipei-ntuh": Role.LEAD}),
+    ("sheffield.lead@demo.fls", "Dr Sarah Hughes", None, {"sheffield-nhs": Role.LEAD}),
+    ("kazan.lead@demo.fls", "Dr Aidar Khasanov", None, {"kazan-candidate": Role.LEAD}),
 ]
+
+
+def _person(email: str, full_name: str):
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email)
+    user.full_name = full_name
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def _operator():
+    email, full_name = OPERATOR
+    operator = get_user_model().objects.filter(email=email).first()
+    if operator is None:
+        operator = get_user_model().objects.create_superuser(email, DEMO_PASSWORD, full_name=full_name)
+        services.superuser_created(user=operator)
+    return _person(email, full_name)
 
 
 @transaction.atomic
 def load() -> list[tuple[str, str]]:
-    """Create or refresh the demo; returns (e-mail, what they can do) for the login list."""
-    from allauth.account.models import EmailAddress
-
-    User = get_user_model()
+    """Create or refresh the demo through the audited services; returns (e-mail, what they can do)."""
     programmes = {}
     for slug, name, institution, country, city, lat, lon, languages, care, status in PROGRAMMES:
-        programmes[slug], _ = Programme.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "institution": institution,
-                "country": country,
-                "city": city,
-                "latitude": Decimal(lat),
-                "longitude": Decimal(lon),
-                "languages": languages,
-                "care_setting": care,
-                "status": status,
-            },
-        )
+        fields = {
+            "name": name,
+            "institution": institution,
+            "country": country,
+            "city": city,
+            "latitude": Decimal(lat),
+            "longitude": Decimal(lon),
+            "languages": languages,
+            "care_setting": care,
+            "status": status,
+        }
+        programme = Programme.objects.filter(slug=slug).first()
+        if programme is None:
+            programmes[slug] = services.programme_create(actor=None, slug=slug, **fields)
+        else:
+            programmes[slug] = services.programme_update(programme=programme, actor=None, **fields)
     for slug, years in CASELOADS.items():
         for year, (non_spine, spine) in years.items():
-            ExpectedCaseload.objects.update_or_create(
-                programme=programmes[slug], year=year, defaults={"non_spine": non_spine, "spine": spine}
-            )
-    logins = []
-    for email, full_name, flags, roles in PEOPLE:
-        user, _ = User.objects.update_or_create(
-            email=email,
-            defaults={"full_name": full_name, "is_active": True, "is_reviewer": False, "is_iof_staff": False, **flags},
-        )
-        if not user.check_password(DEMO_PASSWORD):
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            services.expected_caseload_set(programme=programmes[slug], year=year, non_spine=non_spine, spine=spine)
+    operator = _operator()
+    logins = [(OPERATOR[0], "system administrator (superuser): the episode admin, passwords, superuser grants")]
+    granted_by = {GlobalRole.IOF_STAFF: operator}
+    staff = None
+    for email, full_name, global_role, roles in PEOPLE:
+        user = _person(email, full_name)
+        if global_role is not None:
+            services.global_role_grant(actor=granted_by.get(global_role, staff), user=user, role=global_role)
+            user.refresh_from_db()
+            if global_role == GlobalRole.IOF_STAFF:
+                staff = user
         for slug, role in roles.items():
-            Membership.objects.update_or_create(user=user, programme=programmes[slug], defaults={"role": role})
+            membership = Membership.objects.filter(user=user, programme=programmes[slug]).first()
+            if membership is None:
+                services.membership_grant(actor=staff, user=user, programme=programmes[slug], role=role)
+            elif membership.role != role:
+                services.membership_set_role(membership=membership, role=role, actor=staff)
         what = ", ".join(
-            [f"{role} of {slug}" for slug, role in roles.items()]
-            + [
-                label
-                for flag, label in (("is_reviewer", "IOF reviewer"), ("is_iof_staff", "IOF staff"))
-                if flags.get(flag)
-            ]
+            [f"{role} of {slug}" for slug, role in roles.items()] + ([str(global_role.label)] if global_role else [])
         )
         logins.append((email, what))
     return logins

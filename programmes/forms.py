@@ -2,8 +2,17 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
-from programmes.models import ALL_ROLES, CareSetting, Invitation, Programme, Role
+from programmes.models import (
+    ALL_ROLES,
+    CASELOAD_YEARS,
+    MAX_EXPECTED_FRACTURES,
+    CareSetting,
+    Invitation,
+    Programme,
+    Role,
+)
 from programmes.services import parse_languages
 
 
@@ -30,6 +39,37 @@ class StaffInvitationForm(forms.Form):
         if programme is None and role in ALL_ROLES:
             self.add_error("programme", _("Choose the programme this person joins as %(role)s.") % {"role": role})
         return data
+
+
+class GlobalRoleForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address of the person"), help_text=_("They must have an account."))
+    role = forms.ChoiceField(label=_("Global role"))
+    grant = forms.TypedChoiceField(
+        label=_("Grant or revoke"),
+        choices=[("1", _("Grant")), ("0", _("Revoke"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+
+    def __init__(self, *args, may_superuser=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = [(GlobalRole.REVIEWER, GlobalRole.REVIEWER.label), (GlobalRole.IOF_STAFF, GlobalRole.IOF_STAFF.label)]
+        if may_superuser:
+            roles.append((GlobalRole.SUPERUSER, GlobalRole.SUPERUSER.label))
+        self.fields["role"].choices = roles
+
+    def clean_email(self):
+        from django.contrib.auth import get_user_model
+
+        email = self.cleaned_data["email"].strip().lower()
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("Nobody has an account with %(email)s: invite them instead.") % {"email": email}
+            )
+        self.cleaned_data["user"] = user
+        return email
 
 
 class RoleForm(forms.Form):
@@ -90,6 +130,10 @@ class ProgrammeProfileForm(forms.Form):
 
 
 class ExpectedCaseloadForm(forms.Form):
-    year = forms.IntegerField(label=_("Calendar year"), min_value=1990, max_value=2100)
-    non_spine = forms.IntegerField(label=_("Expected non-spine fractures"), min_value=0)
-    spine = forms.IntegerField(label=_("Expected spine fractures"), min_value=0)
+    year = forms.IntegerField(
+        label=_("Calendar year"), min_value=CASELOAD_YEARS.start, max_value=CASELOAD_YEARS.stop - 1
+    )
+    non_spine = forms.IntegerField(
+        label=_("Expected non-spine fractures"), min_value=0, max_value=MAX_EXPECTED_FRACTURES
+    )
+    spine = forms.IntegerField(label=_("Expected spine fractures"), min_value=0, max_value=MAX_EXPECTED_FRACTURES)

@@ -15,6 +15,10 @@ from clinical.kpi_sets import DEFAULT_KPI_SET, KPI_SET_CHOICES
 from programmes.tenancy import ProgrammeOwnedModel
 
 LANGUAGE_CODE_RE = r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$"
+# Expected caseload: the calendar years it may be set for, and a bound far above any one service's
+# yearly fragility fractures (a national audit sees a few hundred thousand in all).
+CASELOAD_YEARS = range(1990, 2101)
+MAX_EXPECTED_FRACTURES = 1_000_000
 
 
 class CareSetting(models.TextChoices):
@@ -116,9 +120,15 @@ class Programme(models.Model):
 class ExpectedCaseload(ProgrammeOwnedModel):
     """Expected fragility fractures per calendar year (local epidemiology): KPI1 and KPI2 denominators."""
 
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(1990), MaxValueValidator(2100)])
-    non_spine = models.PositiveIntegerField(_("expected non-spine fractures"))
-    spine = models.PositiveIntegerField(_("expected spine fractures"))
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(CASELOAD_YEARS.start), MaxValueValidator(CASELOAD_YEARS.stop - 1)]
+    )
+    non_spine = models.PositiveIntegerField(
+        _("expected non-spine fractures"), validators=[MaxValueValidator(MAX_EXPECTED_FRACTURES)]
+    )
+    spine = models.PositiveIntegerField(
+        _("expected spine fractures"), validators=[MaxValueValidator(MAX_EXPECTED_FRACTURES)]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -225,21 +235,52 @@ class Invitation(models.Model):
 
 
 class AccessEvent(ProgrammeOwnedModel):
-    """Append-only access log of a programme: who invited, joined, changed roles, imported, exported."""
+    """The append-only access log: who invited, joined, changed roles, imported, exported, viewed.
+
+    Events of one programme carry it; grants and revokes of global authority (reviewer, IOF staff,
+    superuser, an account's activation) carry no programme. ``subject`` is the person whose
+    authority changed. Rows are never changed or deleted (a database trigger refuses it).
+    """
 
     class Action(models.TextChoices):
         INVITATION_SENT = "invitation_sent", _("Invitation sent")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
         INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        MEMBER_ADDED = "member_added", _("Member added")
         ROLE_CHANGED = "role_changed", _("Role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
+        GLOBAL_ROLE_GRANTED = "global_role_granted", _("Global role granted")
+        GLOBAL_ROLE_REVOKED = "global_role_revoked", _("Global role revoked")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Account reactivated")
+        ACCOUNT_CHANGED = "account_changed", _("Account details changed")
+        PASSWORD_SET = "password_set", _("Password set by an administrator")
+        PROGRAMME_CREATED = "programme_created", _("Programme created")
         CASELOAD_SET = "caseload_set", _("Expected caseload set")
+        CASELOAD_REMOVED = "caseload_removed", _("Expected caseload removed")
         PROFILE_CHANGED = "profile_changed", _("Programme details changed")
         IMPORTED = "imported", _("Data imported")
         EXPORTED = "exported", _("Data exported")
         VIEWED = "viewed", _("Patient data viewed")
 
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
+        verbose_name=_("programme"),
+        help_text=_("Empty for global events (reviewer and IOF staff roles, accounts)."),
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("concerning"),
+    )
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

@@ -8,6 +8,8 @@ programme and the membership once (``request.programme_access``), before any han
 - not a member, or no such programme: 404, the same answer for both;
 - a member whose role is not allowed for the HTTP method: 403.
 
+A view declares the capability each method needs (``read_capability`` for GET/HEAD/OPTIONS,
+``write_capability`` for the rest); ``programmes.authority`` says which roles hold it.
 ``roles_for(method)`` is what the self-growing tenancy test reads to find a role to refuse.
 """
 
@@ -20,24 +22,26 @@ from django.views import View
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from programmes.models import ALL_ROLES, Role
+from programmes.authority import Capability, authority_for, roles_holding
 from programmes.tenancy import resolve_programme_access
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-READ_ROLES = ALL_ROLES
-WRITE_ROLES = frozenset({Role.COORDINATOR, Role.LEAD})
-LEAD_ROLES = frozenset({Role.LEAD})
 
 
 class ProgrammeRoles:
-    """Which roles may use a view: ``read_roles`` for safe methods, ``write_roles`` for the rest."""
+    """What a view needs: ``read_capability`` for safe methods, ``write_capability`` for the rest."""
 
-    read_roles: frozenset = READ_ROLES
-    write_roles: frozenset = WRITE_ROLES
+    read_capability: str = Capability.PROGRAMME_READ
+    write_capability: str = Capability.PATIENTS_WRITE
+
+    @classmethod
+    def capability_for(cls, method: str) -> str:
+        return cls.read_capability if method.upper() in SAFE_METHODS else cls.write_capability
 
     @classmethod
     def roles_for(cls, method: str) -> frozenset:
-        return cls.read_roles if method.upper() in SAFE_METHODS else cls.write_roles
+        """The programme roles that may use this method (read by the tenancy tests)."""
+        return roles_holding(cls.capability_for(method))
 
 
 class ProgrammeViewMixin(ProgrammeRoles):
@@ -47,7 +51,7 @@ class ProgrammeViewMixin(ProgrammeRoles):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         access = resolve_programme_access(request.user, kwargs.pop("programme_slug"))
-        if not access.has_role(self.roles_for(request.method)):
+        if not access.can(self.capability_for(request.method)):
             raise PermissionDenied
         request.programme_access = access
         self.access = access
@@ -59,13 +63,26 @@ class ProgrammeViewMixin(ProgrammeRoles):
         context["programme"] = self.programme
         context["role"] = self.access.role
         context["access_role_label"] = self.access.membership.get_role_display()
-        context["is_lead"] = self.access.role == Role.LEAD
-        context["can_write"] = self.access.role in WRITE_ROLES
         return context
 
 
 class ProgrammeView(ProgrammeViewMixin, View):
     pass
+
+
+class GlobalCapabilityRequired:
+    """For pages outside any programme (IOF staff's desk): the user must hold ``required_capability``
+    globally. Anonymous: the login page; without the capability: 403."""
+
+    required_capability: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        self.authority = authority_for(request.user)
+        if not self.authority.can(self.required_capability):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ProgrammeAPIMixin(ProgrammeRoles):
@@ -79,7 +96,7 @@ class ProgrammeAPIMixin(ProgrammeRoles):
             access = resolve_programme_access(request.user, kwargs["programme_slug"])
         except Http404:
             raise exceptions.NotFound from None
-        if not access.has_role(self.roles_for(request.method)):
+        if not access.can(self.capability_for(request.method)):
             raise exceptions.PermissionDenied
         request.programme_access = access
         self.access = access

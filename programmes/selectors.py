@@ -28,5 +28,17 @@ def programme_caseloads(programme: Programme) -> QuerySet[ExpectedCaseload]:
     return ExpectedCaseload.objects.for_programme(programme).order_by("-year")
 
 
-def programme_by_slug(slug: str) -> Programme:
-    return Programme.objects.get(slug=slug)
+def global_role_holders(*, include_superusers: bool):
+    """People holding a global role, for the grant page."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    holders = Q(is_reviewer=True) | Q(is_iof_staff=True)
+    if include_superusers:
+        holders |= Q(is_superuser=True)
+    return get_user_model().objects.filter(holders).order_by("email")
+
+
+def global_access_log(limit: int = 50) -> QuerySet[AccessEvent]:
+    """Grants and revokes of global authority (no programme), newest first."""
+    return AccessEvent.objects.global_events().select_related("actor", "subject")[:limit]

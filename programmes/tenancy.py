@@ -58,6 +58,12 @@ class ProgrammeScopedQuerySet(models.QuerySet):
         """Rows of one programme: the normal way in."""
         return self.filter(programme=programme)
 
+    def global_events(self) -> ProgrammeScopedQuerySet:
+        """Rows that belong to no programme (only tables that allow it, such as the access log)."""
+        clone = self.filter(programme__isnull=True)
+        clone._programme_scoped = True
+        return clone
+
     def all_programmes(self) -> ProgrammeScopedQuerySet:
         """Rows of every programme. Only for explicit cross-programme work (aggregates, admin)."""
         clone = self._chain()
@@ -140,17 +146,19 @@ class ProgrammeAccess:
 
     programme: object
     membership: object
+    authority: object  # programmes.authority.Authority
 
     @property
     def role(self) -> str:
         return self.membership.role
 
-    def has_role(self, roles) -> bool:
-        return self.membership.role in roles
+    def can(self, capability: str) -> bool:
+        return self.authority.can(capability)
 
 
 def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
-    """The programme and the user's membership, or Http404 (missing and not-a-member look the same)."""
+    """The programme and what the user may do there, or Http404 (missing and not-a-member look the same)."""
+    from programmes.authority import programme_authority
     from programmes.models import Membership
 
     if not user.is_authenticated:
@@ -162,7 +170,9 @@ def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
     )
     if membership is None:
         raise Http404
-    return ProgrammeAccess(programme=membership.programme, membership=membership)
+    return ProgrammeAccess(
+        programme=membership.programme, membership=membership, authority=programme_authority(membership)
+    )
 
 
 def get_owned_or_404(queryset_or_model, programme, **lookup):

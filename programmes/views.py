@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,21 +9,34 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from programmes import selectors, services
+from programmes.authority import Capability
 from programmes.forms import (
     AcceptInvitationForm,
     ExpectedCaseloadForm,
+    GlobalRoleForm,
     InvitationForm,
     ProgrammeProfileForm,
     RoleForm,
     StaffInvitationForm,
 )
 from programmes.models import Invitation, Membership
-from programmes.permissions import LEAD_ROLES, ProgrammeViewMixin
+from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
 
-def _form_errors_to_messages(request, exc: ValidationError) -> None:
-    for message in exc.messages:
+def _form_errors_to_messages(request, exc: ValidationError | PermissionDenied) -> None:
+    for message in getattr(exc, "messages", None) or [str(exc)]:
         messages.error(request, message)
+
+
+def add_refusal(form, exc: ValidationError | PermissionDenied) -> None:
+    """A service's refusal on the form: field errors where they belong, the rest at the top."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class ProgrammeHomeView(ProgrammeViewMixin, TemplateView):
@@ -41,8 +53,8 @@ class TeamView(ProgrammeViewMixin, TemplateView):
     """The lead's page: members and their roles, invitations, and the programme's access log."""
 
     template_name = "programmes/team.html"
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.TEAM_MANAGE
+    write_capability = Capability.TEAM_MANAGE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -64,9 +76,8 @@ class TeamView(ProgrammeViewMixin, TemplateView):
             _invitation, token = services.invitation_create(
                 actor=request.user, programme=self.programme, **form.cleaned_data
             )
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+        except (ValidationError, PermissionDenied) as exc:
+            add_refusal(form, exc)
             return self.render_to_response(self.get_context_data(invite_form=form), status=400)
         messages.success(
             request,
@@ -77,8 +88,8 @@ class TeamView(ProgrammeViewMixin, TemplateView):
 
 
 class MemberRoleView(ProgrammeViewMixin, View):
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.TEAM_MANAGE
+    write_capability = Capability.TEAM_MANAGE
     http_method_names = ["post"]
 
     def post(self, request, membership_id):
@@ -92,7 +103,7 @@ class MemberRoleView(ProgrammeViewMixin, View):
                     _("%(user)s is now %(role)s.")
                     % {"user": membership.user.display_name, "role": form.cleaned_data["role"]},
                 )
-            except ValidationError as exc:
+            except (ValidationError, PermissionDenied) as exc:
                 _form_errors_to_messages(request, exc)
         else:
             messages.error(request, _("Choose one of the roles coordinator, lead or viewer."))
@@ -100,8 +111,8 @@ class MemberRoleView(ProgrammeViewMixin, View):
 
 
 class MemberRemoveView(ProgrammeViewMixin, View):
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.TEAM_MANAGE
+    write_capability = Capability.TEAM_MANAGE
     http_method_names = ["post"]
 
     def post(self, request, membership_id):
@@ -109,14 +120,14 @@ class MemberRemoveView(ProgrammeViewMixin, View):
         try:
             services.membership_remove(membership=membership, actor=request.user)
             messages.success(request, _("%(user)s no longer has access.") % {"user": membership.user.display_name})
-        except ValidationError as exc:
+        except (ValidationError, PermissionDenied) as exc:
             _form_errors_to_messages(request, exc)
         return redirect("programmes:team", programme_slug=self.programme.slug)
 
 
 class InvitationRevokeView(ProgrammeViewMixin, View):
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.TEAM_MANAGE
+    write_capability = Capability.TEAM_MANAGE
     http_method_names = ["post"]
 
     def post(self, request, invitation_id):
@@ -130,8 +141,8 @@ class ProgrammeSettingsView(ProgrammeViewMixin, TemplateView):
     """Programme details and the expected caseload per year (KPI1/KPI2 denominators)."""
 
     template_name = "programmes/settings.html"
-    read_roles = LEAD_ROLES
-    write_roles = LEAD_ROLES
+    read_capability = Capability.SETTINGS_MANAGE
+    write_capability = Capability.SETTINGS_MANAGE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -158,7 +169,7 @@ class ProgrammeSettingsView(ProgrammeViewMixin, TemplateView):
         form = ProgrammeProfileForm(request.POST)
         if form.is_valid():
             try:
-                services.programme_update_profile(programme=self.programme, actor=request.user, **form.cleaned_data)
+                services.programme_update(programme=self.programme, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -229,13 +240,11 @@ class InvitationAcceptView(View):
         return redirect("home")
 
 
-class StaffInvitationView(LoginRequiredMixin, UserPassesTestMixin, TemplateView):
+class StaffInvitationView(GlobalCapabilityRequired, TemplateView):
     """IOF staff invite people to any programme, and reviewers and staff colleagues."""
 
     template_name = "programmes/staff_invitations.html"
-
-    def test_func(self):
-        return self.request.user.is_iof_staff or self.request.user.is_superuser
+    required_capability = Capability.INVITE_ANYONE
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -248,9 +257,8 @@ class StaffInvitationView(LoginRequiredMixin, UserPassesTestMixin, TemplateView)
         if form.is_valid():
             try:
                 _invitation, token = services.invitation_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+            except (ValidationError, PermissionDenied) as exc:
+                add_refusal(form, exc)
             else:
                 messages.success(
                     request,
@@ -258,4 +266,42 @@ class StaffInvitationView(LoginRequiredMixin, UserPassesTestMixin, TemplateView)
                     % {"email": form.cleaned_data["email"], "url": services.invitation_url(token)},
                 )
                 return redirect("staff_invitations")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class StaffRolesView(GlobalCapabilityRequired, TemplateView):
+    """IOF staff grant and revoke the reviewer and IOF staff roles (system administrators also
+    superuser): through the audited services, never by ticking a box on a user."""
+
+    template_name = "programmes/staff_roles.html"
+    required_capability = Capability.GLOBAL_ROLES_GRANT
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        may_superuser = self.authority.can(Capability.SUPERUSER_GRANT)
+        context["form"] = kwargs.get("form") or GlobalRoleForm(may_superuser=may_superuser)
+        context["holders"] = selectors.global_role_holders(include_superusers=may_superuser)
+        context["events"] = selectors.global_access_log()
+        return context
+
+    def post(self, request):
+        may_superuser = self.authority.can(Capability.SUPERUSER_GRANT)
+        form = GlobalRoleForm(request.POST, may_superuser=may_superuser)
+        if form.is_valid():
+            user, role, grant = form.cleaned_data["user"], form.cleaned_data["role"], form.cleaned_data["grant"]
+            change = services.global_role_grant if grant else services.global_role_revoke
+            try:
+                changed = change(actor=request.user, user=user, role=role)
+            except (ValidationError, PermissionDenied) as exc:
+                add_refusal(form, exc)
+            else:
+                label = dict(form.fields["role"].choices)[role]
+                if not changed:
+                    message = _("Nothing changed: %(user)s already had that.") % {"user": user.email}
+                elif grant:
+                    message = _("%(user)s is now %(role)s.") % {"user": user.email, "role": label}
+                else:
+                    message = _("%(user)s is no longer %(role)s.") % {"user": user.email, "role": label}
+                messages.success(request, message)
+                return redirect("staff_roles")
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from accounts.models import authority_change
 from programmes.models import Membership, Programme, Role
 
 PASSWORD = "correct-horse-battery-staple"
@@ -12,6 +13,15 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@hospital.example")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A fixture may start with global roles; the behaviour under test grants them through the services.
+        user = model_class(*args, **kwargs)
+        with authority_change(user):
+            user.save()
+        return user
+
     full_name = factory.Faker("name")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 

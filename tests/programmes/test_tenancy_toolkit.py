@@ -62,8 +62,10 @@ def test_access_resolves_role_and_hides_other_programmes(programme, other_progra
         resolve_programme_access(lead, "does-not-exist")
 
 
-def test_a_deactivated_user_has_no_access(programme, lead):
-    lead.is_active = False
-    lead.save()
+def test_a_deactivated_user_has_no_access(programme, lead, iof_staff):
+    from programmes.services import account_set_active
+
+    account_set_active(actor=iof_staff, user=lead, active=False)
+    lead.refresh_from_db()
     with pytest.raises(Http404):
         resolve_programme_access(lead, programme.slug)

@@ -1,4 +1,8 @@
-"""Every write to programmes, memberships and invitations; each records its access-log row."""
+"""Writes of programmes: the import, creation and edits, the expected caseload, the data-changed mark.
+
+Each records its access-log row in the same transaction. Grants of authority (invitations,
+memberships, global roles, accounts) are in ``programmes.services.grants``.
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,24 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from clinical.kpi_sets import KPI_SETS
+from programmes.authority import Capability, authority_for
 from programmes.csvio import FILE_LEVEL, CsvReader, CsvRejected, RowError
 from programmes.models import (
-    ALL_ROLES,
+    CASELOAD_YEARS,
     LANGUAGE_CODE_RE,
+    MAX_EXPECTED_FRACTURES,
     AccessEvent,
     CareSetting,
     ExpectedCaseload,
-    Invitation,
-    Membership,
     Programme,
     ProgrammeStatus,
-    Role,
 )
 
 PROGRAMME_COLUMNS = [
@@ -38,6 +41,7 @@ PROGRAMME_COLUMNS = [
     "languages",
     "care_setting",
     "status",
+    "kpi_set",
 ]
 PROGRAMME_REQUIRED_COLUMNS = {"slug", "name", "country"}
 CARE_SETTING_ALIASES = {
@@ -49,8 +53,16 @@ CARE_SETTING_ALIASES = {
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def access_event_record(*, programme: Programme, actor, action: str, **detail) -> AccessEvent:
-    return AccessEvent.objects.create(programme=programme, actor=actor, action=action, detail=detail)
+def access_event_record(*, programme: Programme | None, actor, action: str, subject=None, **detail) -> AccessEvent:
+    """One row of the access log; ``programme=None`` for global events, ``subject``: whose authority changed."""
+    return AccessEvent.objects.create(programme=programme, actor=actor, subject=subject, action=action, detail=detail)
+
+
+def may_manage_programme(actor, programme: Programme, capability: str = Capability.SETTINGS_MANAGE) -> bool:
+    """The programme's lead (``capability`` there), IOF staff managing programmes, or the command line (None)."""
+    if actor is None:
+        return True
+    return authority_for(actor).can(Capability.PROGRAMMES_MANAGE) or authority_for(actor, programme).can(capability)
 
 
 # --- Programme import --------------------------------------------------------------------------
@@ -104,6 +116,14 @@ def _country(value: str) -> str:
             _("'%(value)s' is not an ISO 3166 country code such as FR, GB, IT, RU or TW") % {"value": value}
         )
     return code
+
+
+def kpi_set_code(value: str) -> str:
+    if value not in KPI_SETS:
+        raise ValidationError(
+            _("'%(value)s' is not a KPI set; use one of: %(sets)s") % {"value": value, "sets": ", ".join(KPI_SETS)}
+        )
+    return value
 
 
 def parse_languages(value: str) -> list[str]:
@@ -164,6 +184,7 @@ def programme_row_parse(row: dict[str, str], row_number: int) -> tuple[dict, lis
     take("languages", parse_languages)
     take("care_setting", lambda raw: _choice(raw, CareSetting, _("care setting"), CARE_SETTING_ALIASES))
     take("status", lambda raw: _choice(raw, ProgrammeStatus, _("status")))
+    take("kpi_set", kpi_set_code)
     has_lat = bool(row.get("latitude")) and "latitude" in values
     has_lon = bool(row.get("longitude")) and "longitude" in values
     if not row.get("latitude") and has_lon:
@@ -215,11 +236,18 @@ def programme_import(*, stream, actor=None) -> ImportCounts:
     existing = {p.slug: p for p in Programme.objects.select_for_update().filter(slug__in=list(parsed))}
     for slug, values in parsed.items():
         values = {k: v for k, v in values.items() if k != "slug"}
-        if values.get("status") in (None, ""):
-            values.pop("status", None)
+        for column in ("status", "kpi_set"):  # blank: the default for a new row, unchanged for a stored one
+            if values.get(column) in (None, ""):
+                values.pop(column, None)
         programme = existing.get(slug)
         if programme is None:
-            Programme.objects.create(slug=slug, **values)
+            programme = Programme.objects.create(slug=slug, **values)
+            access_event_record(
+                programme=programme,
+                actor=actor,
+                action=AccessEvent.Action.PROGRAMME_CREATED,
+                source="import_programmes",
+            )
             counts.created += 1
             continue
         changed = [field for field, value in values.items() if _differs(getattr(programme, field), value)]
@@ -236,6 +264,8 @@ def programme_import(*, stream, actor=None) -> ImportCounts:
             source="import_programmes",
             fields=sorted(changed),
         )
+        if "kpi_set" in changed:
+            programme_mark_data_changed(programme=programme)  # figures of the new set are needed
         counts.updated += 1
     return counts
 
@@ -263,14 +293,28 @@ def _differs(stored, new) -> bool:
 def expected_caseload_set(
     *, programme: Programme, year: int, non_spine: int, spine: int, actor=None
 ) -> ExpectedCaseload:
+    if not may_manage_programme(actor, programme):
+        raise PermissionDenied(_("Only the programme's lead or IOF staff can set its expected caseload."))
     errors = {}
-    if not 1990 <= year <= 2100:
-        errors["year"] = _("the year must be between 1990 and 2100, not %(year)s") % {"year": year}
+    if year not in CASELOAD_YEARS:
+        errors["year"] = _("the year must be between %(first)s and %(last)s, not %(year)s") % {
+            "first": CASELOAD_YEARS.start,
+            "last": CASELOAD_YEARS.stop - 1,
+            "year": year,
+        }
     for field, value in (("non_spine", non_spine), ("spine", spine)):
         if value < 0:
             errors[field] = _("an expected number of fractures cannot be negative (%(value)s)") % {"value": value}
+        elif value > MAX_EXPECTED_FRACTURES:
+            errors[field] = _("at most %(max)s fractures a year, not %(value)s") % {
+                "max": f"{MAX_EXPECTED_FRACTURES:,}",
+                "value": value,
+            }
     if errors:
         raise ValidationError(errors)
+    stored = ExpectedCaseload.objects.for_programme(programme).filter(year=year).first()
+    if stored is not None and (stored.non_spine, stored.spine) == (non_spine, spine):
+        return stored  # nothing changes: no log row, no recompute
     caseload, _created = ExpectedCaseload.objects.update_or_create(
         programme=programme, year=year, defaults={"non_spine": non_spine, "spine": spine}
     )
@@ -301,12 +345,49 @@ def programme_mark_data_changed(*, programme: Programme) -> None:
 
 
 @transaction.atomic
-def programme_update_profile(*, programme: Programme, actor, **fields) -> Programme:
-    allowed = {"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set"}
+def expected_caseload_remove(*, programme: Programme, year: int, actor=None) -> None:
+    if not may_manage_programme(actor, programme):
+        raise PermissionDenied(_("Only the programme's lead or IOF staff can change its expected caseload."))
+    removed, _detail = ExpectedCaseload.objects.for_programme(programme).filter(year=year).delete()
+    if removed:
+        access_event_record(programme=programme, actor=actor, action=AccessEvent.Action.CASELOAD_REMOVED, year=year)
+        programme_mark_data_changed(programme=programme)
+
+
+# What a programme's lead edits on the Settings page; IOF staff edit every field in the admin.
+LEAD_EDITABLE = frozenset({"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set"})
+ADMIN_EDITABLE = LEAD_EDITABLE | {"slug", "status", "country", "latitude", "longitude"}
+
+
+@transaction.atomic
+def programme_create(*, actor, **fields) -> Programme:
+    if actor is not None and not authority_for(actor).can(Capability.PROGRAMMES_MANAGE):
+        raise PermissionDenied(_("Only IOF staff can create programmes."))
+    unknown = set(fields) - ADMIN_EDITABLE
+    if unknown:
+        raise ValueError(f"not a programme field: {sorted(unknown)}")
+    programme = Programme(**fields)
+    programme.full_clean()
+    programme.save()
+    access_event_record(programme=programme, actor=actor, action=AccessEvent.Action.PROGRAMME_CREATED)
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, actor, **fields) -> Programme:
+    """Change a programme's details: its lead (the Settings page's fields) or IOF staff (every field).
+
+    A new KPI set marks the programme's data as changed, so its figures are recomputed at once.
+    """
+    manages_all = actor is None or authority_for(actor).can(Capability.PROGRAMMES_MANAGE)
+    allowed = ADMIN_EDITABLE if manages_all else LEAD_EDITABLE
+    if not manages_all and not authority_for(actor, programme).can(Capability.SETTINGS_MANAGE):
+        raise PermissionDenied(_("Only the programme's lead or IOF staff can change its details."))
     unknown = set(fields) - allowed
     if unknown:
-        raise ValueError(f"not editable here: {sorted(unknown)}")
-    changed = [field for field, value in fields.items() if getattr(programme, field) != value]
+        raise PermissionDenied(f"not editable here: {sorted(unknown)}")
+    programme = Programme.objects.select_for_update(no_key=True).get(pk=programme.pk)
+    changed = [field for field, value in fields.items() if _differs(getattr(programme, field), value)]
     for field in changed:
         setattr(programme, field, fields[field])
     programme.full_clean()
@@ -318,223 +399,3 @@ def programme_update_profile(*, programme: Programme, actor, **fields) -> Progra
             programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=sorted(changed)
         )
     return programme
-
-
-# --- Invitations and memberships ---------------------------------------------------------------
-
-
-class InvitationInvalid(Exception):
-    """The link cannot be used: unknown, expired, revoked or already used (``reason`` says which)."""
-
-    def __init__(self, reason: str, message: str):
-        self.reason = reason
-        super().__init__(message)
-
-
-def _can_invite(actor, programme: Programme | None) -> bool:
-    if actor.is_iof_staff or actor.is_superuser:
-        return True
-    if programme is None:
-        return False
-    return Membership.objects.filter(user=actor, programme=programme, role=Role.LEAD).exists()
-
-
-@transaction.atomic
-def invitation_create(*, actor, email: str, role: str, programme: Programme | None = None) -> tuple[Invitation, str]:
-    """Create an invitation and queue its e-mail; returns the invitation and the one-time token."""
-    from programmes.tasks import send_invitation_email
-
-    email = email.strip().lower()
-    if not _can_invite(actor, programme):
-        raise PermissionDenied(_("Only the programme's lead or IOF staff can invite people."))
-    if programme is not None and role not in ALL_ROLES:
-        raise ValidationError({"role": _("A programme invitation gives the role coordinator, lead or viewer.")})
-    if programme is None and role not in (Invitation.Kind.REVIEWER, Invitation.Kind.IOF_STAFF):
-        raise ValidationError({"role": _("Without a programme, an invitation gives the role reviewer or IOF staff.")})
-    if programme is not None and Membership.objects.filter(programme=programme, user__email__iexact=email).exists():
-        raise ValidationError(
-            {
-                "email": _("%(email)s is already a member of %(programme)s.")
-                % {"email": email, "programme": programme.name}
-            }
-        )
-    token = Invitation.new_token()
-    invitation = Invitation.objects.create(
-        email=email, role=role, programme=programme, invited_by=actor, token_hash=Invitation.hash_token(token)
-    )
-    if programme is not None:
-        access_event_record(
-            programme=programme, actor=actor, action=AccessEvent.Action.INVITATION_SENT, email=email, role=role
-        )
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
-    return invitation, token
-
-
-def invitation_url(token: str) -> str:
-    from django.urls import reverse
-
-    return settings.SITE_URL + reverse("invitation_accept", kwargs={"token": token})
-
-
-def invitation_lookup(token: str) -> Invitation:
-    """The invitation behind a link, or InvitationInvalid saying why it cannot be used."""
-    invitation = (
-        Invitation.objects.select_related("programme", "invited_by")
-        .filter(token_hash=Invitation.hash_token(token))
-        .first()
-    )
-    _check_usable(invitation)
-    return invitation
-
-
-def _check_usable(invitation: Invitation | None) -> None:
-    if invitation is None:
-        raise InvitationInvalid("unknown", _("This invitation link is not valid. Check that you copied all of it."))
-    if invitation.accepted_at is not None:
-        raise InvitationInvalid("used", _("This invitation has already been used. Log in, or ask for a new one."))
-    if invitation.revoked_at is not None:
-        raise InvitationInvalid("revoked", _("This invitation was withdrawn. Ask the person who invited you."))
-    if invitation.is_expired:
-        raise InvitationInvalid(
-            "expired",
-            _("This invitation expired on %(date)s. Ask for a new one.")
-            % {"date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d")},
-        )
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, user=None, full_name: str = "", password: str = ""):
-    """Use an invitation once: for a logged-in user with the invited address, or a new account.
-
-    The row is locked, so two clicks on the same link cannot both succeed.
-    """
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
-
-    invitation = Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
-    _check_usable(invitation)
-    User = get_user_model()
-    if user is not None and user.is_authenticated:
-        if user.email.lower() != invitation.email.lower():
-            raise InvitationInvalid(
-                "other_user",
-                _(
-                    "This invitation is for %(email)s, but you are logged in as %(current)s. Log out and open the "
-                    "link again."
-                )
-                % {"email": invitation.email, "current": user.email},
-            )
-    else:
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise InvitationInvalid(
-                "login_required",
-                _("An account for %(email)s already exists: log in first, then open the link again.")
-                % {"email": invitation.email},
-            )
-        user = User(email=invitation.email, full_name=full_name.strip())
-        validate_password(password, user)
-        user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise InvitationInvalid(
-                "login_required",
-                _("An account for %(email)s already exists: log in first, then open the link again.")
-                % {"email": invitation.email},
-            ) from None
-    # Opening the link proves the address.
-    EmailAddress.objects.update_or_create(
-        user=user,
-        email__iexact=invitation.email,
-        defaults={"email": invitation.email, "verified": True, "primary": True},
-    )
-    if invitation.programme_id is not None:
-        membership, created = Membership.objects.get_or_create(
-            user=user, programme=invitation.programme, defaults={"role": invitation.role}
-        )
-        if not created and membership.role != invitation.role:
-            membership.role = invitation.role
-            membership.save(update_fields=["role"])
-        access_event_record(
-            programme=invitation.programme,
-            actor=user,
-            action=AccessEvent.Action.INVITATION_ACCEPTED,
-            email=user.email,
-            role=invitation.role,
-        )
-    elif invitation.role == Invitation.Kind.REVIEWER:
-        user.is_reviewer = True
-        user.save(update_fields=["is_reviewer"])
-    elif invitation.role == Invitation.Kind.IOF_STAFF:
-        user.is_iof_staff = True
-        user.save(update_fields=["is_iof_staff"])
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return user, invitation
-
-
-@transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not _can_invite(actor, invitation.programme):
-        raise PermissionDenied
-    if invitation.accepted_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
-        if invitation.programme is not None:
-            access_event_record(
-                programme=invitation.programme,
-                actor=actor,
-                action=AccessEvent.Action.INVITATION_REVOKED,
-                email=invitation.email,
-            )
-    return invitation
-
-
-def _lock_leads(programme: Programme) -> int:
-    return len(list(Membership.objects.select_for_update().filter(programme=programme, role=Role.LEAD)))
-
-
-@transaction.atomic
-def membership_set_role(*, membership: Membership, role: str, actor) -> Membership:
-    if role not in ALL_ROLES:
-        raise ValidationError({"role": _("'%(role)s' is not a programme role.") % {"role": role}})
-    if not _can_invite(actor, membership.programme):
-        raise PermissionDenied
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    before = membership.role
-    if before == role:
-        return membership
-    if before == Role.LEAD and _lock_leads(membership.programme) <= 1:
-        raise ValidationError(_("A programme keeps at least one lead: make someone else lead first."))
-    membership.role = role
-    membership.save(update_fields=["role"])
-    access_event_record(
-        programme=membership.programme,
-        actor=actor,
-        action=AccessEvent.Action.ROLE_CHANGED,
-        email=membership.user.email,
-        before=before,
-        after=role,
-    )
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, membership: Membership, actor) -> None:
-    if not _can_invite(actor, membership.programme):
-        raise PermissionDenied
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == Role.LEAD and _lock_leads(membership.programme) <= 1:
-        raise ValidationError(_("A programme keeps at least one lead: make someone else lead first."))
-    access_event_record(
-        programme=membership.programme,
-        actor=actor,
-        action=AccessEvent.Action.MEMBER_REMOVED,
-        email=membership.user.email,
-        role=membership.role,
-    )
-    membership.delete()
