@@ -11,6 +11,7 @@ from clinical.kpi_sets import get_kpi_set
 from kpis import selectors
 from kpis.engine import compute_for_programme
 from kpis.models import KpiReport, KpiResult
+from programmes.authority import Capability, authority_for
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,18 @@ def report_html(report: KpiReport) -> str:
 
 def report_render(*, report_id: int) -> str:
     """Render and store the PDF. Idempotent: a report already ready is left alone."""
-    report = KpiReport.objects.all_programmes().select_related("programme").filter(pk=report_id).first()
+    report = KpiReport.objects.all_programmes().select_related("programme", "requested_by").filter(pk=report_id).first()
     if report is None or report.status == KpiReport.Status.READY:
         return "skipped"
+    # The worker acts for the person who asked: they must still be allowed when it runs.
+    asked_by = report.requested_by
+    if asked_by is not None and not authority_for(asked_by, report.programme).can(Capability.KPIS_REPORT):
+        KpiReport.objects.all_programmes().filter(pk=report_id).update(
+            status=KpiReport.Status.FAILED,
+            error="the person who asked no longer has access to the programme",
+            finished_at=timezone.now(),
+        )
+        return "refused"
     from weasyprint import HTML  # slow to import: only where a report is really rendered
 
     language = (report.programme.languages or ["en"])[0]

@@ -1,6 +1,8 @@
 """REST API of episodes: the CSV's field names, the same rules, the same all-or-nothing bulk."""
 
+from django.http import Http404
 from django.utils import timezone
+from django.utils.http import parse_etags
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -8,9 +10,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from patients import rules, selectors, services
-from patients.importer import ImportRejected, dict_rows, episodes_import
+from patients.importer import ImportRejected, column_type_errors, dict_rows, episodes_import
 from patients.views import list_filters
 from programmes.authority import Capability
+from programmes.csvio import RowError
+from programmes.inputs import int_param
 from programmes.permissions import ProgrammeAPIView
 
 BULK_LIMIT = 10_000
@@ -87,19 +91,46 @@ FILTER_PARAMETERS = [
 
 
 def _values(data) -> dict:
-    """Request JSON to the text values the domain layer takes (null and absent mean blank)."""
+    """Request JSON to the text values the domain layer takes (null and absent mean blank).
+
+    Every column is a string in the schema (dates as YYYY-MM-DD) or null: other JSON types are
+    refused, never turned into text.
+    """
     if not isinstance(data, dict):
         raise exceptions.ValidationError({"detail": "send one JSON object of column: value"})
-    unknown = sorted(set(data) - set(rules.COLUMNS) - {"id", "version", "patient_id"})
-    if unknown:
+    errors = [RowError(0, name, message) for name, message in column_type_errors(data)]
+    if errors:
+        raise exceptions.ValidationError(
+            {
+                "detail": "the episode breaks the dataset's rules",
+                "errors": [{"field": e.column, "message": e.message} for e in errors],
+            }
+        )
+    return {name: ("" if data.get(name) is None else data.get(name)) for name in rules.COLUMNS if name in data}
+
+
+def _version(request) -> int:
+    """The version the client read: ``If-Match`` (an ETag) or ``version`` in the body, an integer."""
+    header = request.headers.get("If-Match")
+    if header:
+        tags = parse_etags(header)
+        if len(tags) == 1 and tags[0] != "*":
+            value = tags[0].strip('"').removeprefix("W/").strip('"')
+            if value.isdigit():
+                return int(value)
+        raise exceptions.ValidationError(
+            {"errors": [{"field": "version", "message": 'If-Match must hold one version, e.g. "3"'}]}
+        )
+    version = request.data.get("version") if isinstance(request.data, dict) else None
+    if type(version) is not int or version < 0:
         raise exceptions.ValidationError(
             {
                 "errors": [
-                    {"field": name, "message": "unknown field; the fields are the CSV columns"} for name in unknown
+                    {"field": "version", "message": "send the version you read, an integer (or an If-Match header)"}
                 ]
             }
         )
-    return {name: ("" if data.get(name) is None else str(data.get(name))) for name in rules.COLUMNS if name in data}
+    return version
 
 
 def _invalid(exc: services.EpisodeInvalid) -> exceptions.ValidationError:
@@ -149,24 +180,21 @@ class EpisodeDetailAPI(ProgrammeAPIView):
     def _episode(self, pk):
         try:
             return selectors.get_episode_for(self.programme, pk)
-        except Exception as exc:  # Http404 from the tenancy toolkit
-            raise exceptions.NotFound from exc
+        except Http404:  # another programme's episode answers exactly like a missing one
+            raise exceptions.NotFound from None
+
+    @staticmethod
+    def _tagged(episode, **kwargs) -> Response:
+        """The episode, with its version as the ETag that a later If-Match sends back."""
+        return Response(EpisodeSerializer(episode).data, headers={"ETag": f'"{episode.version}"'}, **kwargs)
 
     @extend_schema(responses=EpisodeOutput)
     def get(self, request, programme_slug, pk):
-        return Response(EpisodeSerializer(self._episode(pk)).data)
+        return self._tagged(self._episode(pk))
 
     def _update(self, request, pk, partial):
         episode = self._episode(pk)
-        version = request.data.get("version") if isinstance(request.data, dict) else None
-        if request.headers.get("If-Match"):
-            version = request.headers["If-Match"].strip('"W/')
-        try:
-            version = int(version)
-        except (TypeError, ValueError):
-            raise exceptions.ValidationError(
-                {"errors": [{"field": "version", "message": "send the version you read (or an If-Match header)"}]}
-            ) from None
+        version = _version(request)
         try:
             episode = services.episode_update(
                 episode=episode,
@@ -180,7 +208,7 @@ class EpisodeDetailAPI(ProgrammeAPIView):
             raise Conflict(str(exc)) from None
         except services.EpisodeInvalid as exc:
             raise _invalid(exc) from None
-        return Response(EpisodeSerializer(episode).data)
+        return self._tagged(episode)
 
     @extend_schema(request=EpisodeUpdateInput, responses={200: EpisodeOutput, 400: ErrorList, 409: ErrorList})
     def put(self, request, programme_slug, pk):
@@ -199,13 +227,16 @@ class EpisodeDetailAPI(ProgrammeAPIView):
         reason = request.query_params.get("reason") or (
             request.data.get("reason") if isinstance(request.data, dict) else ""
         )
-        version = request.query_params.get("version") or request.headers.get("If-Match", "").strip('"W/') or None
+        if request.headers.get("If-Match"):
+            version = _version(request)
+        else:
+            version = int_param(request.query_params, "version", minimum=0)
         try:
             services.episode_delete(
                 episode=episode,
                 actor=request.user,
-                reason=reason or "",
-                expected_version=int(version) if version else None,
+                reason=reason if isinstance(reason, str) else "",
+                expected_version=version,
             )
         except services.StaleEdit as exc:
             raise Conflict(str(exc)) from None

@@ -69,20 +69,42 @@ def csv_rows(stream) -> Iterator[tuple[int, dict | None, list[RowError]]]:
     yield from reader
 
 
+def column_type_errors(item: dict) -> list[tuple[str, str]]:
+    """(column, message) for unknown columns and values that are not text or null.
+
+    The API's schema gives every column as a string (dates as YYYY-MM-DD): a number, a boolean,
+    an object or a list is refused, never turned into text.
+    """
+    known = set(rules.COLUMNS)
+    errors = [
+        (name, _("unknown field; the fields are the CSV columns"))
+        for name in sorted(set(item) - known - {"id", "version", "patient_id"})
+    ]
+    for name in rules.COLUMNS:
+        value = item.get(name)
+        if value is not None and not isinstance(value, str):
+            errors.append(
+                (
+                    name,
+                    _("must be text (a string) or null, not %(kind)s")
+                    % {"kind": _JSON_KINDS.get(type(value), "a value")},
+                )
+            )
+    return errors
+
+
+_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", dict: "an object", list: "a list"}
+
+
 def dict_rows(items: Iterable[dict], *, first_index: int = 0) -> Iterator[tuple[int, dict | None, list[RowError]]]:
     """Rows of the bulk API: JSON objects, numbered by their index in the list."""
-    known = set(rules.COLUMNS)
     for index, item in enumerate(items, start=first_index):
         if not isinstance(item, dict):
             yield index, None, [RowError(index, "", _("each item must be an object of column: value"))]
             continue
-        unknown = sorted(set(item) - known - {"id", "version"})
-        if unknown:
-            yield (
-                index,
-                None,
-                [RowError(index, name, _("unknown field; the fields are the CSV columns")) for name in unknown],
-            )
+        errors = column_type_errors(item)
+        if errors:
+            yield index, None, [RowError(index, name, message) for name, message in errors]
             continue
         yield index, item, []
 

@@ -198,6 +198,11 @@ def clean_episode(raw: dict, *, today: date) -> tuple[dict, list[FieldError]]:
             value = _text(value)
         else:
             value = value.strip()
+        if "\x00" in value:
+            append(FieldError(field, _("contains a NUL character (\\0), which is not text: remove it")))
+            clean[field] = _INVALID
+            has_invalid = True
+            continue
         if kind == _DATE:
             if not value:
                 clean[field] = None
@@ -237,7 +242,7 @@ def clean_episode(raw: dict, *, today: date) -> tuple[dict, list[FieldError]]:
             append(FieldError(field, _("is required: %(label)s cannot be blank") % {"label": LABELS[field]}))
 
     ref = clean["patient_ref"]
-    if len(ref) > PATIENT_REF_MAX:
+    if ref is not _INVALID and len(ref) > PATIENT_REF_MAX:
         append(
             FieldError(
                 "patient_ref",

@@ -16,6 +16,7 @@ from patients.importer import ImportRejected, csv_rows, episodes_import
 from patients.pathway import episode_pathway
 from programmes.authority import Capability
 from programmes.csvio import CsvRejected, write_csv
+from programmes.inputs import int_param
 from programmes.models import AccessEvent
 from programmes.permissions import ProgrammeView, ProgrammeViewMixin
 from programmes.services import access_event_record
@@ -115,7 +116,7 @@ class EpisodeCreateView(EpisodeFormMixin, ProgrammeView):
     """A new episode: for a new patient, or a re-fracture of a known one (?patient=ID)."""
 
     def _patient(self):
-        patient_id = self.request.GET.get("patient") or self.request.POST.get("patient")
+        patient_id = int_param(self.request.GET, "patient") or int_param(self.request.POST, "patient")
         return selectors.get_patient_for(self.programme, patient_id) if patient_id else None
 
     def _form(self, data=None):
@@ -157,10 +158,7 @@ class EpisodeUpdateView(EpisodeFormMixin, ProgrammeView):
         initial = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in episode.values().items()}
         form = EpisodeForm(request.POST, initial=initial, patient_locked=True)
         form.is_valid()
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = -1
+        version = int_param(request.POST, "version", required=True)
         try:
             services.episode_update(episode=episode, actor=request.user, values=form.values(), expected_version=version)
         except services.StaleEdit as exc:
@@ -184,12 +182,13 @@ class EpisodeValidateView(ProgrammeView):
         form.is_valid()
         values = form.values()
         episode = None
-        if request.GET.get("episode"):
-            episode = selectors.get_episode_for(self.programme, request.GET["episode"])
+        episode_id, patient_id = int_param(request.GET, "episode"), int_param(request.POST, "patient")
+        if episode_id:
+            episode = selectors.get_episode_for(self.programme, episode_id)
             values.update({f: v for f, v in episode.values().items() if f in rules.PATIENT_FIELDS})
             values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
-        elif request.POST.get("patient"):
-            patient = selectors.get_patient_for(self.programme, request.POST["patient"])
+        elif patient_id:
+            patient = selectors.get_patient_for(self.programme, patient_id)
             values.update(patient_ref=patient.patient_ref, sex=patient.sex, birth_date=patient.birth_date.isoformat())
         errors = services.episode_check(programme=self.programme, values=values, episode=episode)
         touched = set(request.POST.getlist("touched")) or set(rules.COLUMNS)

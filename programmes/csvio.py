@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 FILE_LEVEL = ""  # the column of an error that concerns the whole row or file
 NOT_UTF8 = _lazy('the file is not UTF-8 text: in your spreadsheet, save it as "CSV UTF-8"')
+NUL_IN_CELL = _lazy("contains a NUL character (\\0), which is not text: remove it")
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +103,8 @@ class CsvReader:
             raise CsvRejected(self._decode_errors or [RowError(1, FILE_LEVEL, _("the file is empty"))]) from None
         except csv.Error as exc:
             raise CsvRejected([RowError(1, FILE_LEVEL, str(exc))]) from None
+        if any("\x00" in name for name in raw_header):
+            raise CsvRejected([RowError(1, FILE_LEVEL, str(NUL_IN_CELL))])
         self.header = [name.strip().lower() for name in raw_header]
         self._check_header()
 
@@ -173,6 +176,10 @@ class CsvReader:
                     "columns": width,
                 }
                 yield row_number, None, [RowError(row_number, FILE_LEVEL, message)]
+                continue
+            with_nul = [name for name, cell in zip(self.header, cells, strict=True) if "\x00" in cell]
+            if with_nul:
+                yield row_number, None, [RowError(row_number, name, str(NUL_IN_CELL)) for name in with_nul]
                 continue
             yield row_number, dict(zip(self.header, map(str.strip, cells), strict=True)), []
         if self._decode_errors:

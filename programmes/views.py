@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -184,6 +184,10 @@ def switch_programme(request):
     slug = request.GET.get("programme", "")
     if not slug:
         return redirect("home")
+    if not services.SLUG_RE.match(slug) or len(slug) > 64:
+        raise BadRequest(
+            _("'%(slug)s' is not a programme's short name (letters, digits and hyphens).") % {"slug": slug[:70]}
+        )
     return redirect("programmes:home", programme_slug=slug)
 
 

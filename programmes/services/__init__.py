@@ -30,6 +30,7 @@ from programmes.services.grants import (
 from programmes.services.programme import (
     ADMIN_EDITABLE,
     LEAD_EDITABLE,
+    SLUG_RE,
     ImportCounts,
     access_event_record,
     expected_caseload_remove,
@@ -47,6 +48,7 @@ from programmes.services.programme import (
 __all__ = [
     "ADMIN_EDITABLE",
     "LEAD_EDITABLE",
+    "SLUG_RE",
     "ImportCounts",
     "InvitationInvalid",
     "access_event_record",

@@ -153,3 +153,21 @@ def test_the_lead_chooses_the_kpi_set_in_the_settings(programme, lead, login):
     assert programme.kpi_set == "fls-db"
     form["kpi_set"] = "made-up"
     assert client.post(f"/p/{programme.slug}/settings/", form).status_code == 400
+
+
+def test_a_report_is_not_rendered_for_someone_who_lost_access_before_the_worker_ran(
+    programme, coordinator, lead, make_episode, django_capture_on_commit_callbacks
+):
+    from kpis.reports import report_render
+    from programmes.models import Membership
+    from programmes.services import membership_remove
+
+    make_episode(programme, coordinator)
+    services.results_recompute(programme_ids=[programme.pk])
+    report = services.report_request(
+        programme=programme, actor=coordinator, start=date(2025, 1, 1), end=date(2025, 12, 31), as_of=date(2026, 1, 1)
+    )
+    membership_remove(membership=Membership.objects.get(user=coordinator), actor=lead)
+    assert report_render(report_id=report.pk) == "refused"
+    report.refresh_from_db()
+    assert (report.status, report.pdf) == ("failed", None)

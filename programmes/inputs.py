@@ -1,0 +1,169 @@
+"""Guards on what arrives from outside: one place, for every page and endpoint of every app.
+
+Bad input gets a 400 that says what and where, never a 500, and nothing is written:
+
+- ``HostileInputMiddleware``: a NUL character (``\\0``) in the address, a query parameter or a form
+  field is refused before any view runs (PostgreSQL cannot store it in text).
+- ``StrictJSONParser`` (the API's parser): JSON nested deeper than ``MAX_JSON_DEPTH``, strings with
+  NUL, ``NaN``/``Infinity``, numbers that overflow, and integers outside a 64-bit range are refused.
+- ``int_param``: an integer from a query string or form (an id, a version), or a 400.
+- ``api_exception_handler``: a ``BadRequest`` raised under the API answers as JSON like DRF's errors.
+
+The CSV readers refuse NUL per cell themselves (``programmes.csvio``), with row and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+
+from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+NUL = "\x00"
+MAX_JSON_DEPTH = 20
+BIGINT = 2**63 - 1
+
+
+def nul_message(where: str) -> str:
+    return _("%(where)s contains a NUL character (\\0), which is not text: remove it and send again.") % {
+        "where": where
+    }
+
+
+def _nul_in(request) -> str | None:
+    """Where the request carries a NUL character, in words, or None."""
+    if NUL in request.path:
+        return _("The address")
+    for label, params in ((_("query parameter"), request.GET), (_("form field"), _form(request))):
+        for name, values in params.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return _("The %(kind)s '%(name)s'") % {"kind": label, "name": name.replace(NUL, "\\0")}
+    return None
+
+
+def _form(request):
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        return request.POST
+    return request.GET.__class__()
+
+
+def bad_request_response(request, message: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+class HostileInputMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = _nul_in(request)
+        if where is not None:
+            return bad_request_response(request, nul_message(where))
+        return self.get_response(request)
+
+
+def bad_request(request, exception=None):
+    """``handler400``: our own ``BadRequest`` messages are shown; others say only that the request was bad."""
+    message = str(exception) if type(exception) is BadRequest and str(exception) else _("The request was not valid.")
+    return bad_request_response(request, message)
+
+
+def int_param(params, name: str, *, minimum: int = 1, maximum: int = BIGINT, required: bool = False) -> int | None:
+    """An integer from a query string or form (``None`` when absent and not required), or a 400."""
+    value = params.get(name, "")
+    if value in ("", None):
+        if required:
+            raise BadRequest(_("'%(name)s' is required.") % {"name": name})
+        return None
+    text = str(value).strip()
+    if not text.lstrip("-").isdigit() or not minimum <= int(text) <= maximum:
+        raise BadRequest(
+            _("'%(name)s' must be a whole number from %(min)s to %(max)s, not '%(value)s'.")
+            % {"name": name, "min": minimum, "max": maximum, "value": text[:40]}
+        )
+    return int(text)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return number
+
+
+def _bounded_int(text):
+    number = int(text)
+    if not -BIGINT <= number <= BIGINT:
+        raise ValueError(f"the integer {text[:40]}… is out of range")
+    return number
+
+
+def _check_structure(value, path: str = "$", depth: int = 1) -> None:
+    """Depth and NUL characters, without recursion (the input decides how deep it goes)."""
+    stack = [(value, path, depth)]
+    while stack:
+        item, where, level = stack.pop()
+        if level > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(
+                f"JSON nested deeper than {MAX_JSON_DEPTH} levels (at {where}); send a flatter document"
+            )
+        if isinstance(item, str):
+            if NUL in item:
+                raise exceptions.ParseError(
+                    f"the text at {where} contains a NUL character (\\u0000), which is not allowed"
+                )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if NUL in key:
+                    raise exceptions.ParseError(f"a key in {where} contains a NUL character (\\u0000)")
+                stack.append((child, f"{where}.{key}", level + 1))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{index}]", level + 1) for index, child in enumerate(item))
+
+
+class StrictJSONParser(JSONParser):
+    """DRF's JSON parser, refusing what the registry can never store (see the module docstring)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int)
+        except RecursionError:
+            raise exceptions.ParseError(
+                f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter document"
+            ) from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        _check_structure(data)
+        return data
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus a ``BadRequest`` (from ``int_param`` and friends) as a JSON 400."""
+    from rest_framework.views import exception_handler  # not at import: DRF's views read this module's parser
+
+    if isinstance(exc, BadRequest):
+        return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+    return exception_handler(exc, context)
