@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients import rules
+from patients.services import programme_lock
 from programmes.csvio import CsvReader, CsvRejected, RowError
 from programmes.models import AccessEvent, Programme
 from programmes.services import access_event_record, programme_mark_data_changed
@@ -530,8 +531,7 @@ def episodes_import(
     if parallel is None:
         parallel = hasattr(os, "fork") and not isinstance(rows, list | tuple)
     with transaction.atomic():
-        # One writer at a time per programme: services lock the same row (programme_lock).
-        Programme.objects.select_for_update().filter(pk=programme.pk).first()
+        programme_lock(programme.pk)  # one writer at a time per programme, as the services
         with connection.cursor() as cursor:
             for statement in _SETUP_SQL:
                 cursor.execute(statement)

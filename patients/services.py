@@ -117,8 +117,13 @@ def validate_episode(raw: dict, *, today: date | None = None) -> dict:
 
 
 def programme_lock(programme_id: int) -> None:
-    """Writers of one programme's patient data take turns (imports and single edits alike)."""
-    Programme.objects.select_for_update().filter(pk=programme_id).first()
+    """Writers of one programme's patient data take turns (imports and single edits alike).
+
+    ``FOR NO KEY UPDATE``: it excludes the other writers but not the key-share locks that inserts
+    referring to the programme take (an access-log row when someone opens an episode, stored KPI
+    results), so reading and recomputing never wait for an import.
+    """
+    Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).first()
 
 
 def episode_check(*, programme: Programme, values: dict, episode: Episode | None = None) -> list[FieldError]:
@@ -156,7 +161,10 @@ def episode_create(*, programme: Programme, actor, values: dict, source: str = "
     programme_lock(programme.pk)
     now = timezone.now()
     patient = (
-        Patient.objects.for_programme(programme).select_for_update().filter(patient_ref=clean["patient_ref"]).first()
+        Patient.objects.for_programme(programme)
+        .select_for_update(no_key=True)
+        .filter(patient_ref=clean["patient_ref"])
+        .first()
     )
     if patient is None:
         try:
@@ -172,7 +180,11 @@ def episode_create(*, programme: Programme, actor, values: dict, source: str = "
                 )
         except IntegrityError:
             # Someone registered the same patient_ref a moment ago: use theirs.
-            patient = Patient.objects.for_programme(programme).select_for_update().get(patient_ref=clean["patient_ref"])
+            patient = (
+                Patient.objects.for_programme(programme)
+                .select_for_update(no_key=True)
+                .get(patient_ref=clean["patient_ref"])
+            )
         else:
             _audit(
                 programme=programme,
@@ -225,7 +237,7 @@ def episode_create(*, programme: Programme, actor, values: dict, source: str = "
 def _locked_episode(episode: Episode) -> Episode:
     return (
         Episode.objects.for_programme(episode.programme_id)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .select_related("patient", "updated_by")
         .get(pk=episode.pk)
     )
@@ -316,7 +328,7 @@ def episode_delete(*, episode: Episode, actor, reason: str, expected_version: in
 def patient_update(*, patient: Patient, actor, values: dict, expected_version: int) -> Patient:
     """Correct a patient's reference, sex or date of birth; every episode is re-checked against it."""
     programme_lock(patient.programme_id)
-    current = Patient.objects.for_programme(patient.programme_id).select_for_update().get(pk=patient.pk)
+    current = Patient.objects.for_programme(patient.programme_id).select_for_update(no_key=True).get(pk=patient.pk)
     if current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)
     episodes = list(Episode.objects.for_programme(current.programme_id).filter(patient=current))

@@ -313,7 +313,7 @@ def membership_remove(*, membership: Membership, actor) -> None:
 def _global_role_set(user, role: str, granted: bool, *, actor, via: str) -> bool:
     """Set one global role's flag, with its audit row; False when it already was so."""
     field = GLOBAL_ROLE_FIELDS[GlobalRole(role)]
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     if getattr(user, field) == granted:
         return False
     setattr(user, field, granted)
@@ -370,7 +370,7 @@ def account_check(*, actor, user) -> None:
 def account_set_active(*, actor, user, active: bool):
     """Deactivate (every grant stops working at once, nothing is deleted) or reactivate an account."""
     account_check(actor=actor, user=user)
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.is_active == active:
         return user
     user.is_active = active
@@ -391,7 +391,7 @@ def account_update(*, actor, user, full_name: str):
     """Correct a person's name. Nobody edits another person's e-mail address here: the address
     receives password resets, so changing it would hand over the account."""
     account_check(actor=actor, user=user)
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
     if full_name.strip() != user.full_name:
         before = user.full_name
         user.full_name = full_name.strip()

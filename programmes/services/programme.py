@@ -233,7 +233,7 @@ def programme_import(*, stream, actor=None) -> ImportCounts:
         raise CsvRejected([RowError(2, FILE_LEVEL, _("the file has a header but no programme rows"))])
 
     counts = ImportCounts()
-    existing = {p.slug: p for p in Programme.objects.select_for_update().filter(slug__in=list(parsed))}
+    existing = {p.slug: p for p in Programme.objects.select_for_update(no_key=True).filter(slug__in=list(parsed))}
     for slug, values in parsed.items():
         values = {k: v for k, v in values.items() if k != "slug"}
         for column in ("status", "kpi_set"):  # blank: the default for a new row, unchanged for a stored one
