@@ -138,8 +138,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None) or None
 if CELERY_TASK_ALWAYS_EAGER:
-    # Eager tasks still borrow a producer: give them an in-process transport, never a real broker.
-    CELERY_BROKER_URL = "memory://"
+    # Eager tasks still borrow a producer: give them an in-process transport, never a real broker
+    # (with a host name, so that kombu has nothing to warn about on a command's output).
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -297,5 +298,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Tasks run in-process without a broker: their routine "succeeded" lines would mix into
+        # the output of commands (a command prints its result and its errors, nothing else).
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }

@@ -27,7 +27,7 @@ class EpisodeAdminForm(forms.ModelForm):
             self.fields[name] = forms.CharField(
                 label=rules.LABELS[name],
                 required=False,
-                initial=value.isoformat() if hasattr(value, "isoformat") else (value or ""),
+                initial=rules.as_text(value),
                 disabled=bool(episode) and name in rules.PATIENT_FIELDS,
             )
         self.fields["programme_slug"] = forms.CharField(

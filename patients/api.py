@@ -35,7 +35,7 @@ class EpisodeSerializer(serializers.Serializer):
     def to_representation(self, episode):
         data = {"id": episode.pk, "version": episode.version, "patient_id": episode.patient_id}
         for name, value in episode.values().items():
-            data[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            data[name] = rules.as_json(value)
         return data
 
 

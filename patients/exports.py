@@ -13,13 +13,7 @@ EXPORT_COLUMNS = list(rules.COLUMNS)
 _SOURCES = ["patient__patient_ref", "patient__sex", "patient__birth_date", *rules.EPISODE_FIELDS]
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 def episode_rows(episodes: QuerySet) -> Iterator[list[str]]:
     """Rows in ``EXPORT_COLUMNS`` order, streamed from the database in batches."""
     for values in episodes.values_list(*_SOURCES).iterator(chunk_size=5000):
-        yield [_text(v) for v in values]
+        yield [rules.as_text(v) for v in values]

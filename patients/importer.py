@@ -52,7 +52,6 @@ class ImportCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    patients_created: int = 0
 
     def as_dict(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
@@ -321,7 +320,7 @@ _AUDIT_COLUMNS = [
     "programme_id",
     "entity",
     "entity_id",
-    "patient_id_ref",
+    "patient_pk",
     "action",
     "actor_id",
     "at",
@@ -426,25 +425,9 @@ class _Writer:
             if stored is None or row.patient_ref in self.created:
                 continue
             _pid, sex, birth = stored
-            if birth != row.birth_date:
-                self.errors.append(
-                    RowError(
-                        row.row_no,
-                        "birth_date",
-                        _("patient %(ref)s is registered with date of birth %(stored)s, not %(given)s")
-                        % {"ref": row.patient_ref, "stored": birth, "given": row.birth_date},
-                    )
-                )
-                self.writing = False
-            if sex != row.sex:
-                self.errors.append(
-                    RowError(
-                        row.row_no,
-                        "sex",
-                        _("patient %(ref)s is registered as %(stored)s, not %(given)s")
-                        % {"ref": row.patient_ref, "stored": sex, "given": row.sex},
-                    )
-                )
+            conflicts = rules.patient_conflicts(row.patient_ref, sex, birth, row.sex, row.birth_date)
+            if conflicts:
+                self.errors.extend(RowError(row.row_no, e.field, e.message) for e in conflicts)
                 self.writing = False
 
     def _write(self, rows: list[_Row], patients: dict, existing: dict) -> None:
@@ -464,7 +447,6 @@ class _Writer:
                 patient_lines.append(f"{pid}\t{programme}\t{row.patient_text}{patient_tail}")
                 audit_lines.append(f"{programme}\tpatient\t{pid}\t{pid}{audit_head}{row.patient_json}\n")
             self.created.update((ref, patients[ref]) for ref in new_refs)
-            self.counts.patients_created += len(new_refs)
         new_rows = []
         updates: list[str] = []
         for row in rows:

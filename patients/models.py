@@ -39,9 +39,6 @@ class Versioned(models.Model):
 class Patient(Versioned, ProgrammeOwnedModel):
     """A person the programme follows; ``patient_ref`` is the programme's own identifier."""
 
-    # Identifying fields: exports and reports include them only through an explicit allow-list.
-    IDENTIFYING_FIELDS = ("patient_ref", "birth_date")
-
     # Indexed by the (programme, patient_ref) constraint. No database constraint to the programme
     # (programmes are never deleted: PROTECT); a per-row check would slow bulk imports.
     programme = models.ForeignKey(
@@ -157,7 +154,9 @@ class AuditEntry(ProgrammeOwnedModel):
     )
     entity = models.CharField(max_length=10, choices=Entity.choices)
     entity_id = models.BigIntegerField()
-    patient_id_ref = models.BigIntegerField(help_text="the patient the row concerns, for the patient's history")
+    # The primary key of the patient the row concerns (not the hospital's patient_ref): the history
+    # of one patient is read by it.
+    patient_pk = models.BigIntegerField(help_text="the patient (primary key) the row concerns")
     action = models.CharField(max_length=10, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -176,7 +175,7 @@ class AuditEntry(ProgrammeOwnedModel):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["programme", "patient_id_ref"], name="audit_patient")]
+        indexes = [models.Index(fields=["programme", "patient_pk"], name="audit_patient")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -150,12 +150,56 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
-def _text(value) -> str:
+def as_text(value) -> str:
+    """A stored value as the dataset writes it (CSV, forms): dates YYYY-MM-DD, blanks ""."""
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+def as_json(value):
+    """A stored value for JSON (API, audit trail): dates YYYY-MM-DD, a blank date null."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def texts(values: dict) -> dict:
+    return {name: as_text(value) for name, value in values.items()}
+
+
+# Messages of the rules that need the stored data: the services and the importer give these, word for word.
+def patient_conflicts(ref: str, stored_sex: str, stored_birth, given_sex: str, given_birth) -> list[FieldError]:
+    """The values describe a patient already registered under ``ref`` differently."""
+    errors = []
+    if given_birth not in (None, "") and as_text(given_birth) != as_text(stored_birth):
+        errors.append(
+            FieldError(
+                "birth_date",
+                _(
+                    "patient %(ref)s is registered with date of birth %(stored)s, not %(given)s; correct the "
+                    "patient first"
+                )
+                % {"ref": ref, "stored": as_text(stored_birth), "given": as_text(given_birth)},
+            )
+        )
+    if given_sex and given_sex != stored_sex:
+        errors.append(
+            FieldError(
+                "sex",
+                _("patient %(ref)s is registered as %(stored)s, not %(given)s; correct the patient first")
+                % {"ref": ref, "stored": stored_sex, "given": given_sex},
+            )
+        )
+    return errors
+
+
+def duplicate_episode(ref: str, fracture_date) -> FieldError:
+    return FieldError(
+        "fracture_date",
+        _("patient %(ref)s already has an episode with fracture date %(date)s")
+        % {"ref": ref, "date": as_text(fracture_date)},
+    )
 
 
 def parse_date(field: str, raw: str, errors: list[FieldError]) -> date | None:
@@ -195,7 +239,7 @@ def clean_episode(raw: dict, *, today: date) -> tuple[dict, list[FieldError]]:
         if value is None:
             value = ""
         elif value.__class__ is not str:
-            value = _text(value)
+            value = as_text(value)
         else:
             value = value.strip()
         if "\x00" in value:

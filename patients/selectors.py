@@ -240,4 +240,4 @@ def followup_worklist(programme, *, today: date, page: int | str | None = 1, per
 
 
 def audit_for_patient(programme, patient_id: int) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.for_programme(programme).filter(patient_id_ref=patient_id).select_related("actor")
+    return AuditEntry.objects.for_programme(programme).filter(patient_pk=patient_id).select_related("actor")

@@ -43,19 +43,15 @@ class StaleEdit(Exception):
         )
 
 
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _audit(*, programme, entity, entity_id, patient_id, action, actor, changes, source, reason="") -> AuditEntry:
     return AuditEntry.objects.create(
         programme=programme,
         entity=entity,
         entity_id=entity_id,
-        patient_id_ref=patient_id,
+        patient_pk=patient_id,
         action=action,
         actor=actor,
-        changes={k: [_jsonable(b), _jsonable(a)] for k, (b, a) in changes.items()},
+        changes={k: [rules.as_json(b), rules.as_json(a)] for k, (b, a) in changes.items()},
         source=source,
         reason=reason,
     )
@@ -86,26 +82,9 @@ def _created_changes(values: dict, fields) -> dict:
 
 
 def _patient_conflicts(patient: Patient, clean: dict) -> list[FieldError]:
-    errors = []
-    if patient.birth_date != clean["birth_date"] and clean["birth_date"] is not None:
-        errors.append(
-            FieldError(
-                "birth_date",
-                _(
-                    "patient %(ref)s is registered with date of birth %(stored)s, not %(given)s; correct the patient first"
-                )
-                % {"ref": patient.patient_ref, "stored": patient.birth_date, "given": clean["birth_date"]},
-            )
-        )
-    if patient.sex != clean["sex"] and clean["sex"]:
-        errors.append(
-            FieldError(
-                "sex",
-                _("patient %(ref)s is registered as %(stored)s, not %(given)s; correct the patient first")
-                % {"ref": patient.patient_ref, "stored": patient.sex, "given": clean["sex"]},
-            )
-        )
-    return errors
+    return rules.patient_conflicts(
+        patient.patient_ref, patient.sex, patient.birth_date, clean["sex"], clean["birth_date"]
+    )
 
 
 def validate_episode(raw: dict, *, today: date | None = None) -> dict:
@@ -144,13 +123,7 @@ def episode_check(*, programme: Programme, values: dict, episode: Episode | None
             .exists()
         )
         if duplicate:
-            errors.append(
-                FieldError(
-                    "fracture_date",
-                    _("patient %(ref)s already has an episode with fracture date %(date)s")
-                    % {"ref": patient.patient_ref, "date": clean["fracture_date"]},
-                )
-            )
+            errors.append(rules.duplicate_episode(patient.patient_ref, clean["fracture_date"]))
     return errors
 
 
@@ -211,15 +184,7 @@ def episode_create(*, programme: Programme, actor, values: dict, source: str = "
                 **episode_values,
             )
     except IntegrityError:
-        raise EpisodeInvalid(
-            [
-                FieldError(
-                    "fracture_date",
-                    _("patient %(ref)s already has an episode with fracture date %(date)s")
-                    % {"ref": patient.patient_ref, "date": clean["fracture_date"]},
-                )
-            ]
-        ) from None
+        raise EpisodeInvalid([rules.duplicate_episode(patient.patient_ref, clean["fracture_date"])]) from None
     _audit(
         programme=programme,
         entity="episode",
@@ -273,9 +238,7 @@ def episode_update(
         .exclude(pk=current.pk)
         .exists()
     ):
-        raise EpisodeInvalid(
-            [FieldError("fracture_date", _("this patient already has an episode with that fracture date"))]
-        )
+        raise EpisodeInvalid([rules.duplicate_episode(current.patient.patient_ref, clean["fracture_date"])])
     _apply_changes(current, changes, actor=actor, entity="episode", patient_id=current.patient_id, source=source)
     programme_mark_data_changed(programme=current.programme)
     return current

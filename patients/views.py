@@ -149,13 +149,13 @@ class EpisodeCreateView(EpisodeFormMixin, ProgrammeView):
 class EpisodeUpdateView(EpisodeFormMixin, ProgrammeView):
     def get(self, request, pk):
         episode = selectors.get_episode_for(self.programme, pk)
-        initial = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in episode.values().items()}
+        initial = rules.texts(episode.values())
         form = EpisodeForm(initial={**initial, "version": episode.version}, patient_locked=True)
         return self.render_form(form, episode=episode, patient=episode.patient)
 
     def post(self, request, pk):
         episode = selectors.get_episode_for(self.programme, pk)
-        initial = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in episode.values().items()}
+        initial = rules.texts(episode.values())
         form = EpisodeForm(request.POST, initial=initial, patient_locked=True)
         form.is_valid()
         version = int_param(request.POST, "version", required=True)
@@ -186,7 +186,7 @@ class EpisodeValidateView(ProgrammeView):
         if episode_id:
             episode = selectors.get_episode_for(self.programme, episode_id)
             values.update({f: v for f, v in episode.values().items() if f in rules.PATIENT_FIELDS})
-            values = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+            values = rules.texts(values)
         elif patient_id:
             patient = selectors.get_patient_for(self.programme, patient_id)
             values.update(patient_ref=patient.patient_ref, sex=patient.sex, birth_date=patient.birth_date.isoformat())

@@ -1,4 +1,4 @@
-"""What the CSV import commands share: opening the file argument and reporting rejected rows."""
+"""What the commands share: the programme argument, the file argument, reporting rejected rows."""
 
 import sys
 from contextlib import contextmanager
@@ -6,6 +6,15 @@ from contextlib import contextmanager
 from django.core.management.base import CommandError
 
 from programmes.csvio import CsvRejected
+from programmes.models import Programme
+
+
+def programme_argument(slug: str) -> Programme:
+    """The programme a command names, or a clear error (exit status 1)."""
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        raise CommandError(f"no programme with slug '{slug}'")
+    return programme
 
 
 @contextmanager

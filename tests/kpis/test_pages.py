@@ -10,6 +10,12 @@ from programmes.models import ExpectedCaseload, Programme
 from tests.factories import MembershipFactory, ProgrammeFactory
 
 
+def row_of(page: str, code: str) -> str:
+    """The dashboard's table row of one KPI."""
+    start = page.index(f">{code}</a>")
+    return page[start : page.index("</tr>", start)]
+
+
 @pytest.fixture
 def computed(programme, coordinator, make_episode):
     ExpectedCaseload.objects.create(programme=programme, year=2026, non_spine=100, spine=20)
@@ -23,7 +29,9 @@ def test_dashboard_shows_every_kpi_with_band_as_text_and_when_computed(computed,
     for code in [f"KPI{n}" for n in range(1, 12)]:
         assert f">{code}</a>" in page
     assert "Figures computed" in page
-    assert 'class="band band-' in page and ("green</span>" in page or "red</span>" in page)
+    # The one episode: falls assessment "no" (KPI5 0 %, red), medication recommended (KPI6 100 %, green).
+    assert row_of(page, "KPI5").count('<span class="band band-red">red</span>') == 1
+    assert row_of(page, "KPI6").count('<span class="band band-green">green</span>') == 1
     assert "<svg" in page and "<title>" in page
     assert "Recompute pending" not in page
 

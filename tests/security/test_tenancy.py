@@ -120,3 +120,79 @@ def test_member_without_the_role_is_refused(route, name, method, programme, lead
         response = getattr(login(member), method)(url)
         assert response.status_code == 403, f"{role} got {response.status_code} on {method.upper()} {url}"
         assert row_counts() == before
+
+
+# --- Another programme's objects, by their real ids ------------------------------------------
+
+# Which row each object URL names: every route with an id must be listed here (the test below
+# fails for one that is not), so a new object URL is tested against another programme's row.
+OBJECT_OF_ROUTE = {
+    "member_role": "membership",
+    "member_remove": "membership",
+    "invitation_revoke": "invitation",
+    "episode_detail": "episode",
+    "episode_update": "episode",
+    "episode_delete": "episode",
+    "record_contact": "episode",
+    "patient_detail": "patient",
+    "patient_update": "patient",
+    "report": "report",
+    "report_pdf": "report",
+    "api_episode": "episode",
+}
+OBJECT_ROUTES = [(route, name) for route, name in ROUTES if "<int:" in route]
+
+
+@pytest.fixture
+def foreign_objects(other_programme, make_member, make_episode):
+    """One row of each kind, all belonging to another programme."""
+    from datetime import date
+
+    from kpis.models import KpiReport
+    from programmes import services
+    from programmes.models import Membership
+
+    other_lead = make_member(other_programme, "lead")
+    episode = make_episode(other_programme, other_lead, patient_ref="FOREIGN-1")
+    invitation, _token = services.invitation_create(
+        actor=other_lead, programme=other_programme, email="foreign@x.example", role="viewer"
+    )
+    report = KpiReport.objects.create(
+        programme=other_programme,
+        requested_by=other_lead,
+        kpi_set="iof-2020",
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        as_of=date(2026, 1, 1),
+        status=KpiReport.Status.READY,
+        pdf=b"%PDF-1.4 foreign",
+    )
+    return {
+        "episode": episode.pk,
+        "patient": episode.patient_id,
+        "membership": Membership.objects.get(user=other_lead).pk,
+        "invitation": invitation.pk,
+        "report": report.pk,
+    }
+
+
+def test_every_object_url_names_the_row_it_reaches():
+    assert {name for _route, name in OBJECT_ROUTES} == set(OBJECT_OF_ROUTE)
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize(("route", "name"), OBJECT_ROUTES, ids=[name for _r, name in OBJECT_ROUTES])
+def test_another_programmes_row_answers_404_even_to_this_programmes_lead(
+    route, name, method, programme, lead, foreign_objects, login
+):
+    row_id = foreign_objects[OBJECT_OF_ROUTE[name]]
+
+    def value(match):
+        return programme.slug if match.group("name") == "programme_slug" else str(row_id)
+
+    url = "/" + PARAM.sub(value, route)
+    before = row_counts()
+    response = getattr(login(lead), method)(url)
+    # 405: the URL does not take this method at all (POST-only actions), whoever the row belongs to.
+    assert response.status_code in (404, 405), f"{method.upper()} {url} answered {response.status_code}"
+    assert row_counts() == before

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
-from programmes.models import Programme
+from programmes.commandline import programme_argument
 
 
 def _day(value: str, name: str) -> date:
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the machine-readable JSON (the default)")
 
     def handle(self, *args, slug, start, end, as_of=None, kpi_set=None, **options):
-        programme = Programme.objects.filter(slug=slug).first()
-        if programme is None:
-            raise CommandError(f"no programme with slug '{slug}'")
+        programme = programme_argument(slug)
         start_day, end_day = _day(start, "start"), _day(end, "end")
         if end_day < start_day:
             raise CommandError(f"--end {end} is before --start {start}")

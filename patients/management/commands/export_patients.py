@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from patients import selectors
 from patients.exports import EXPORT_COLUMNS, episode_rows
+from programmes.commandline import programme_argument
 from programmes.csvio import write_csv
-from programmes.models import AccessEvent, Programme
+from programmes.models import AccessEvent
 from programmes.services import access_event_record
 
 
@@ -18,9 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     def handle(self, *args, slug, output=None, **options):
-        programme = Programme.objects.filter(slug=slug).first()
-        if programme is None:
-            raise CommandError(f"no programme with slug '{slug}'")
+        programme = programme_argument(slug)
         episodes = selectors.episode_list(programme, today=timezone.localdate(), sort="fracture_date")
         try:
             target = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115

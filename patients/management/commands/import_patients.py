@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from patients.importer import csv_rows, episodes_import
-from programmes.commandline import csv_argument, exit_rejected
+from programmes.commandline import csv_argument, exit_rejected, programme_argument
 from programmes.csvio import CsvRejected
-from programmes.models import Programme
 
 
 class Command(BaseCommand):
@@ -17,9 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file, UTF-8, header row ('-' for standard input)")
 
     def handle(self, *args, slug, file, **options):
-        programme = Programme.objects.filter(slug=slug).first()
-        if programme is None:
-            raise CommandError(f"no programme with slug '{slug}'")
+        programme = programme_argument(slug)
         with csv_argument(file) as stream:
             try:
                 counts = episodes_import(programme=programme, rows=csv_rows(stream), source="command")

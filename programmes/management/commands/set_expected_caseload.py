@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from programmes.models import Programme
+from programmes.commandline import programme_argument
 from programmes.services import expected_caseload_set
 
 
@@ -15,9 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--spine", type=int, required=True)
 
     def handle(self, *args, slug, year, non_spine, spine, **options):
-        programme = Programme.objects.filter(slug=slug).first()
-        if programme is None:
-            raise CommandError(f"no programme with slug '{slug}'")
+        programme = programme_argument(slug)
         try:
             caseload = expected_caseload_set(programme=programme, year=year, non_spine=non_spine, spine=spine)
         except ValidationError as exc:
