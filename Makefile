@@ -41,6 +41,7 @@ system-packages:
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: install-test system-packages lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
-from programmes.selectors import memberships_for_user
 
 
 def _profile(request, **extra):
@@ -16,7 +15,6 @@ def _profile(request, **extra):
         request,
         "accounts/profile.html",
         {
-            "memberships": memberships_for_user(request.user),
             "has_mfa": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
             "tokens": ApiToken.objects.filter(user=request.user),
             **extra,
@@ -26,7 +24,10 @@ def _profile(request, **extra):
 
 @login_required
 def profile(request):
-    """The user's own page: programmes and roles, security settings and personal API tokens."""
+    """The user's own page: programmes and roles, security settings and personal API tokens.
+
+    The programmes and roles come from ``user_memberships`` that ``programmes`` puts in every page's
+    context (accounts sits below programmes and does not import it)."""
     return _profile(request)
 
 
