@@ -85,7 +85,7 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
             sites=rules.FRACTURE_SITES,
             statuses=selectors.STATUS_LABELS,
             sorts=selectors.SORT_LABELS,
-            episode_base=f"/p/{self.programme.slug}/episodes/",
+            episode_base=reverse("patients:episode_list", kwargs={"programme_slug": self.programme.slug}),
         )
         return context
 
@@ -333,6 +333,7 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
             per_page=per_page,
             page_sizes=PAGE_SIZES,
             query=f"per_page={per_page}",
+            episode_base=reverse("patients:episode_list", kwargs={"programme_slug": self.programme.slug}),
         )
         return context
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from programmes import services
 from programmes.authority import Capability, authority_for
+from programmes.forms import add_refusal
 from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme, Role
 
 C = Capability
@@ -64,13 +65,7 @@ class ActorForm(forms.ModelForm):
     actor = None
 
     def refuse(self, exc: ValidationError | PermissionDenied) -> None:
-        if isinstance(exc, PermissionDenied):
-            self.add_error(None, str(exc))
-        elif hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, exc.messages)
+        add_refusal(self, exc)
 
 
 def form_for(form_class, actor):
@@ -205,14 +200,6 @@ class MembershipAdminForm(ActorForm):
         try:
             if self.instance.pk:
                 services.membership_set_role_check(actor=self.actor, membership=self.instance, role=data["role"])
-                if (
-                    self.instance.role == Role.LEAD
-                    and data["role"] != Role.LEAD
-                    and not Membership.objects.filter(programme=self.instance.programme, role=Role.LEAD)
-                    .exclude(pk=self.instance.pk)
-                    .exists()
-                ):
-                    raise ValidationError(_("A programme keeps at least one lead: make someone else lead first."))
             else:
                 services.membership_grant_check(
                     actor=self.actor, user=data["user"], programme=data["programme"], role=data["role"]

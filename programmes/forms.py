@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -137,3 +138,14 @@ class ExpectedCaseloadForm(forms.Form):
         label=_("Expected non-spine fractures"), min_value=0, max_value=MAX_EXPECTED_FRACTURES
     )
     spine = forms.IntegerField(label=_("Expected spine fractures"), min_value=0, max_value=MAX_EXPECTED_FRACTURES)
+
+
+def add_refusal(form, exc: DjangoValidationError | PermissionDenied) -> None:
+    """A service's refusal on a form: field errors where they belong, the rest at the top."""
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc))
+    elif hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

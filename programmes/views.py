@@ -18,6 +18,7 @@ from programmes.forms import (
     ProgrammeProfileForm,
     RoleForm,
     StaffInvitationForm,
+    add_refusal,
 )
 from programmes.models import Invitation, Membership
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
@@ -26,17 +27,6 @@ from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 def _form_errors_to_messages(request, exc: ValidationError | PermissionDenied) -> None:
     for message in getattr(exc, "messages", None) or [str(exc)]:
         messages.error(request, message)
-
-
-def add_refusal(form, exc: ValidationError | PermissionDenied) -> None:
-    """A service's refusal on the form: field errors where they belong, the rest at the top."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, str(exc))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ProgrammeHomeView(ProgrammeViewMixin, TemplateView):

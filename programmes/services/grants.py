@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import GLOBAL_ROLE_FIELDS, GlobalRole, authority_change
 from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for
@@ -219,8 +220,20 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
 # --- Memberships -----------------------------------------------------------------------------
 
 
-def _lock_leads(programme: Programme) -> int:
-    return len(list(Membership.objects.select_for_update().filter(programme=programme, role=Role.LEAD)))
+KEEP_A_LEAD = gettext_lazy("A programme keeps at least one lead: make someone else lead first.")
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    return Membership.objects.select_for_update().select_related("user", "programme").get(pk=membership.pk)
+
+
+def _keep_a_lead(membership: Membership) -> None:
+    """Refuse to take away the programme's last lead (the leads' rows are locked while we decide)."""
+    if membership.role != Role.LEAD:
+        return
+    leads = Membership.objects.select_for_update().filter(programme_id=membership.programme_id, role=Role.LEAD)
+    if len(list(leads)) <= 1:
+        raise ValidationError(KEEP_A_LEAD)
 
 
 def _is_step_down(before: str, after: str) -> bool:
@@ -263,18 +276,20 @@ def membership_set_role_check(*, actor, membership: Membership, role: str) -> No
         raise PermissionDenied(_("Only the programme's lead or IOF staff can change roles."))
     if actor.pk == membership.user_id and role != membership.role and not _is_step_down(membership.role, role):
         _refuse_self(actor, membership.user, _("give you this role"))
+    others = Membership.objects.filter(programme_id=membership.programme_id, role=Role.LEAD).exclude(pk=membership.pk)
+    if membership.role == Role.LEAD and role != Role.LEAD and not others.exists():
+        raise ValidationError(KEEP_A_LEAD)
 
 
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str, actor) -> Membership:
     """Change a member's role. Nobody raises their own role; a programme keeps at least one lead."""
-    membership = Membership.objects.select_for_update().select_related("user", "programme").get(pk=membership.pk)
+    membership = _locked_membership(membership)
     membership_set_role_check(actor=actor, membership=membership, role=role)
     before = membership.role
     if before == role:
         return membership
-    if before == Role.LEAD and _lock_leads(membership.programme) <= 1:
-        raise ValidationError(_("A programme keeps at least one lead: make someone else lead first."))
+    _keep_a_lead(membership)
     membership.role = role
     membership.save(update_fields=["role"])
     access_event_record(
@@ -291,11 +306,10 @@ def membership_set_role(*, membership: Membership, role: str, actor) -> Membersh
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor) -> None:
-    membership = Membership.objects.select_for_update().select_related("user", "programme").get(pk=membership.pk)
+    membership = _locked_membership(membership)
     if not _may_manage_members(actor, membership.programme):
         raise PermissionDenied(_("Only the programme's lead or IOF staff can remove members."))
-    if membership.role == Role.LEAD and _lock_leads(membership.programme) <= 1:
-        raise ValidationError(_("A programme keeps at least one lead: make someone else lead first."))
+    _keep_a_lead(membership)
     access_event_record(
         programme=membership.programme,
         actor=actor,

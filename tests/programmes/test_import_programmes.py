@@ -142,3 +142,16 @@ def test_minimal_columns_are_enough(db, tmp_path):
     assert status == 0
     kazan = Programme.objects.get(slug="kazan")
     assert (kazan.country.code, kazan.status, kazan.kpi_set) == ("RU", "active", "iof-2020")
+
+
+def test_the_kpi_set_column_takes_only_defined_sets_and_a_change_recomputes(db, tmp_path):
+    status, _out, err = run(write(tmp_path, ["slug,name,country,kpi_set", "sheffield-nhs,FLS Sheffield,GB,fls-db"]))
+    assert (status, err) == (0, "")
+    sheffield = Programme.objects.get(slug="sheffield-nhs")
+    assert sheffield.kpi_set == "fls-db" and sheffield.data_changed_at is None
+    status, _out, err = run(write(tmp_path, ["slug,name,country,kpi_set", "sheffield-nhs,FLS Sheffield,GB,fls-2019"]))
+    assert status == 1
+    assert "row 2, column kpi_set: 'fls-2019' is not a KPI set; use one of: iof-2020, fls-db" in err
+    status, _out, _err = run(write(tmp_path, ["slug,name,country,kpi_set", "sheffield-nhs,FLS Sheffield,GB,iof-2020"]))
+    sheffield.refresh_from_db()
+    assert (status, sheffield.kpi_set) == (0, "iof-2020") and sheffield.data_changed_at is not None
