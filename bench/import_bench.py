@@ -64,12 +64,12 @@ def bench_programme(slug: str, *, reset: bool):
 
     programme, _ = Programme.objects.get_or_create(slug=slug, defaults={"name": f"Benchmark {slug}", "country": "GB"})
     if reset:
+        # The access log is append-only (the database refuses deletes): its rows stay.
         with connection.cursor() as cursor:
             for table in (
                 "patients_auditentry",
                 "patients_episode",
                 "patients_patient",
-                "programmes_accessevent",
                 "kpis_kpiresult",
                 "kpis_kpistate",
                 "kpis_kpireport",
@@ -181,9 +181,8 @@ def run_worker_cleanup(slug: str) -> None:
     programme = Programme.objects.filter(slug=slug).first()
     if programme is None:
         return
-    bench_programme(slug, reset=True)
+    bench_programme(slug, reset=True)  # the programme itself stays: its access log is append-only
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM programmes_programme WHERE id = %s", [programme.pk])
         # Leave the tables as the next run expects them (no dead rows from this one).
         cursor.execute("VACUUM ANALYZE patients_patient, patients_episode, patients_auditentry")
 

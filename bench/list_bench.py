@@ -82,7 +82,7 @@ def main():
         f"\nprogramme of {total:,} episodes ({worklist_rows:,} contacts on the worklist), {args.requests} requests per view"
     )
     print(f"{'view':28s} {'median ms':>10s} {'p95 ms':>8s} {'queries':>8s}")
-    medians = []
+    medians = []  # of the pages of 50 rows (the default)
     for label, (page, params) in pages.items():
         url = f"/p/{SLUG}/{page}/"
         client.get(url, params)  # warm
@@ -95,10 +95,11 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             client.get(url, params)  # (CaptureQueriesContext turns the query log on)
         median = statistics.median(timings)
-        medians.append(median)
+        if "per_page" not in params:
+            medians.append(median)
         p95 = statistics.quantiles(timings, n=20)[-1]
         print(f"{label:28s} {median:10.1f} {p95:8.1f} {len(queries):8d}")
-    print(f"\nworst median {max(medians):.1f} ms (target < 50 ms)")
+    print(f"\nworst median of the pages of 50 rows: {max(medians):.1f} ms (target < 50 ms)")
 
 
 if __name__ == "__main__":

@@ -59,8 +59,19 @@ class KpiSql:
 
 
 def completeness_event(kpi: KpiDefinition) -> str:
-    """Every required item recorded (or not yet required)."""
-    return " AND ".join(f"(NOT {_ok(item.required_when)} OR {_ok(item.recorded)})" for item in kpi.required_items)
+    """Every required item recorded (or not yet required).
+
+    Items required under the same condition are grouped, so that each condition is evaluated once
+    per episode (the engine runs this over every episode of every programme).
+    """
+    groups: dict[str, list[str]] = {}
+    for item in kpi.required_items:
+        groups.setdefault(item.required_when, []).append(_ok(item.recorded))
+    parts = []
+    for when, recorded in groups.items():
+        everything = " AND ".join(recorded)
+        parts.append(f"({everything})" if when == "TRUE" else f"(NOT {_ok(when)} OR ({everything}))")
+    return " AND ".join(parts)
 
 
 def missing_item_sql(item) -> str:
