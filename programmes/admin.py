@@ -378,7 +378,7 @@ class UserAdmin(DjangoUserAdmin, AuthorityAdmin):
     def password_link(self, obj):
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("admin:accounts_user_password_change", args=[obj.pk]),
+            reverse("admin:auth_user_password_change", args=[obj.pk]),
             _("Set a new password"),
         )
 

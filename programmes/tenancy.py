@@ -58,6 +58,12 @@ class ProgrammeScopedQuerySet(models.QuerySet):
         """Rows of one programme: the normal way in."""
         return self.filter(programme=programme)
 
+    def none(self) -> ProgrammeScopedQuerySet:
+        """No rows at all: nothing of any programme can leak (Django's inline forms of a new parent ask this)."""
+        clone = super().none()
+        clone._programme_scoped = True
+        return clone
+
     def global_events(self) -> ProgrammeScopedQuerySet:
         """Rows that belong to no programme (only tables that allow it, such as the access log)."""
         clone = self.filter(programme__isnull=True)

@@ -69,3 +69,10 @@ def test_a_deactivated_user_has_no_access(programme, lead, iof_staff):
     lead.refresh_from_db()
     with pytest.raises(Http404):
         resolve_programme_access(lead, programme.slug)
+
+
+def test_an_empty_queryset_needs_no_programme(db):
+    from programmes.models import ExpectedCaseload
+
+    assert list(ExpectedCaseload.objects.none()) == []
+    assert ExpectedCaseload.objects.none().count() == 0

@@ -171,6 +171,8 @@ def test_deactivation_in_the_admin_goes_through_the_audited_service(staff, iof_s
 
 def test_a_superuser_sets_a_password_through_the_audited_service(operator, lead, login):
     client = login(operator)
+    page = client.get(f"/admin/accounts/user/{lead.pk}/change/")
+    assert page.status_code == 200 and "Set a new password" in page.content.decode()
     url = f"/admin/accounts/user/{lead.pk}/password/"
     assert client.get(url).status_code == 200
     response = client.post(url, {"password1": "a-new-long-passphrase", "password2": "a-new-long-passphrase"})
@@ -216,3 +218,27 @@ def test_iof_staff_grant_and_revoke_reviewers_on_the_roles_page(staff, iof_staff
     assert response.status_code == 400 and "Nobody changes their own authority" in response.content.decode()
     response = staff.post("/staff/roles/", {"email": "nobody@x.example", "role": "reviewer", "grant": "1"})
     assert "invite them instead" in response.content.decode()
+
+
+def test_iof_staff_create_a_programme_in_the_admin_through_the_service(staff, iof_staff):
+    assert staff.get("/admin/programmes/programme/add/").status_code == 200
+    data = form_data(staff.get("/admin/programmes/programme/add/").content.decode(), form_id="programme_form")
+    data.update(
+        {
+            "name": "FLS Kazan",
+            "slug": "kazan-new",
+            "country": "RU",
+            "status": "candidate",
+            "kpi_set": "iof-2020",
+            "programmes_expectedcaseload_set-TOTAL_FORMS": "1",
+            "programmes_expectedcaseload_set-0-year": "2026",
+            "programmes_expectedcaseload_set-0-non_spine": "300",
+            "programmes_expectedcaseload_set-0-spine": "60",
+        }
+    )
+    response = staff.post("/admin/programmes/programme/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = Programme.objects.get(slug="kazan-new")
+    actions = list(AccessEvent.objects.for_programme(created).values_list("action", "actor"))
+    assert (A.PROGRAMME_CREATED, iof_staff.pk) in actions and (A.CASELOAD_SET, iof_staff.pk) in actions
+    assert ExpectedCaseload.objects.for_programme(created).get().spine == 60
