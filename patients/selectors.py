@@ -196,8 +196,11 @@ class Worklist:
         return [(key, label, self.counts[key]) for key, label in WORKLIST_GROUPS.items()]
 
 
-def followup_worklist(programme, *, today: date, page: int | str | None = 1, per_page: int = 50) -> Worklist:
-    """Contacts due within 14 days or overdue (up to a year), oldest due date first, a page at a time.
+def followup_worklist(
+    programme, *, today: date, page: int | str | None = 1, per_page: int = 50, group: str = ""
+) -> Worklist:
+    """Contacts due within 14 days or overdue (up to a year), oldest due date first, a page at a time
+    (``group``: only the overdue, this week's or next week's; the counts are always of all groups).
 
     Due dates are the closing days of the windows of the programme's KPI set for the two contacts.
     Four queries whatever the page: the counts per group for each contact, one page of (episode,
@@ -218,10 +221,15 @@ def followup_worklist(programme, *, today: date, page: int | str | None = 1, per
             this_week=Count("pk", filter=Q(fracture_date__gte=due_soon, fracture_date__lt=due_later)),
             next_week=Count("pk", filter=Q(fracture_date__gte=due_later)),
         )
-        for group, number in grouped.items():
-            counts[group] += number
+        for name, number in grouped.items():
+            counts[name] += number
+        in_group = {
+            "overdue": Q(fracture_date__lt=due_soon),
+            "this_week": Q(fracture_date__gte=due_soon, fracture_date__lt=due_later),
+            "next_week": Q(fracture_date__gte=due_later),
+        }.get(group, Q())
         contacts.append(
-            base.filter(condition)
+            base.filter(condition, in_group)
             .annotate(
                 contact=Value(contact, output_field=CharField()),
                 due=ExpressionWrapper(F("fracture_date") + Value(window), output_field=DateField()),
@@ -229,7 +237,8 @@ def followup_worklist(programme, *, today: date, page: int | str | None = 1, per
             .values_list("pk", "contact", "due")
         )
     ordered = contacts[0].union(contacts[1], all=True).order_by("due", "pk")
-    paginated = Paginator(_Counted(ordered, sum(counts.values())), per_page).get_page(page)
+    total = counts[group] if group in counts else sum(counts.values())
+    paginated = Paginator(_Counted(ordered, total), per_page).get_page(page)
     rows = list(paginated.object_list)
     episodes = base.select_related("patient").in_bulk([pk for pk, _contact, _due in rows])
     paginated.object_list = [

@@ -323,16 +323,19 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         per_page = page_size(self.request.GET)
+        group = self.request.GET.get("group", "")
+        group = group if group in selectors.WORKLIST_GROUPS else ""
         worklist = selectors.followup_worklist(
-            self.programme, today=today, page=self.request.GET.get("page"), per_page=per_page
+            self.programme, today=today, page=self.request.GET.get("page"), per_page=per_page, group=group
         )
         context.update(
             worklist=worklist,
             page=worklist.page,
             today=today,
+            group=group,
             per_page=per_page,
             page_sizes=PAGE_SIZES,
-            query=f"per_page={per_page}",
+            query=f"per_page={per_page}" + (f"&group={group}" if group else ""),
             episode_base=reverse("patients:episode_list", kwargs={"programme_slug": self.programme.slug}),
         )
         return context

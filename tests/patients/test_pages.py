@@ -208,6 +208,9 @@ def test_worklist_groups_overdue_this_week_and_next_week_with_counts(programme, 
     assert re.search(r"Overdue: <strong>3</strong>", page)
     assert re.search(r"Due within 7 days: <strong>7</strong>", page)
     assert re.search(r"Due in 8 to 14 days: <strong>2</strong>", page)
+    this_week = login(coordinator).get(f"/p/{programme.slug}/worklist/", {"group": "this_week"}).content.decode()
+    assert this_week.count('<tr id="work-') == 7 and "DUE0002" not in this_week and "DUE0003" in this_week
+    assert 'aria-current="page">Due within 7 days: 7</strong>' in this_week
     headers = re.findall(r'<th scope="rowgroup" colspan="4">([^<]+)</th>', page)
     assert headers == ["Overdue", "Due within 7 days", "Due in 8 to 14 days"]
     assert page.index("DUE0000") < page.index("DUE0003") < page.index("DUE0010")
