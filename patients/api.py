@@ -13,7 +13,6 @@ from patients import rules, selectors, services
 from patients.importer import ImportRejected, column_type_errors, dict_rows, episodes_import
 from patients.views import list_filters
 from programmes.authority import Capability
-from programmes.csvio import RowError
 from programmes.inputs import int_param
 from programmes.permissions import ProgrammeAPIView
 
@@ -98,12 +97,12 @@ def _values(data) -> dict:
     """
     if not isinstance(data, dict):
         raise exceptions.ValidationError({"detail": "send one JSON object of column: value"})
-    errors = [RowError(0, name, message) for name, message in column_type_errors(data)]
+    errors = column_type_errors(data)
     if errors:
         raise exceptions.ValidationError(
             {
                 "detail": "the episode breaks the dataset's rules",
-                "errors": [{"field": e.column, "message": e.message} for e in errors],
+                "errors": [{"field": name, "message": message} for name, message in errors],
             }
         )
     return {name: ("" if data.get(name) is None else data.get(name)) for name in rules.COLUMNS if name in data}
@@ -115,7 +114,7 @@ def _version(request) -> int:
     if header:
         tags = parse_etags(header)
         if len(tags) == 1 and tags[0] != "*":
-            value = tags[0].strip('"').removeprefix("W/").strip('"')
+            value = tags[0].removeprefix("W/").strip('"')
             if value.isdigit():
                 return int(value)
         raise exceptions.ValidationError(

@@ -69,6 +69,9 @@ def csv_rows(stream) -> Iterator[tuple[int, dict | None, list[RowError]]]:
     yield from reader
 
 
+_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", dict: "an object", list: "a list"}
+
+
 def column_type_errors(item: dict) -> list[tuple[str, str]]:
     """(column, message) for unknown columns and values that are not text or null.
 
@@ -91,9 +94,6 @@ def column_type_errors(item: dict) -> list[tuple[str, str]]:
                 )
             )
     return errors
-
-
-_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", dict: "an object", list: "a list"}
 
 
 def dict_rows(items: Iterable[dict], *, first_index: int = 0) -> Iterator[tuple[int, dict | None, list[RowError]]]:

@@ -114,7 +114,7 @@ def _day(episode: Episode, when: date) -> int:
     return (when - episode.fracture_date).days
 
 
-def _detail(episode: Episode, kpi: KpiDefinition, outcome: str, in_population: bool, missing: list[str]) -> str:
+def _detail(episode: Episode, kpi: KpiDefinition, outcome: str, in_population: bool) -> str:
     closes = episode.fracture_date + timedelta(days=kpi.window) if kpi.window is not None else None
     done = getattr(episode, kpi.event_date) if kpi.event_date else None
     if outcome == "pending":
@@ -159,7 +159,7 @@ def episode_pathway(episode: Episode, kpi_set: KpiSet, today: date) -> Pathway:
             kpi,
             outcomes[kpi.code],
             episode.fracture_date + timedelta(days=kpi.window) if kpi.window is not None else None,
-            _detail(episode, kpi, outcomes[kpi.code], kpi.code in population, missing),
+            _detail(episode, kpi, outcomes[kpi.code], kpi.code in population),
         )
         for kpi in kpi_set.kpis
     ]

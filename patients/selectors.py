@@ -215,21 +215,18 @@ def followup_worklist(
         ("first", kpi_set.first_followup_window, _first_due(today, kpi_set)),
         ("second", kpi_set.second_followup_window, _second_due(today, kpi_set)),
     ):
+        # Each group as a range of fracture dates (due = fracture + window): counted, and filtered on.
         due_soon, due_later = today - timedelta(days=window), week - timedelta(days=window)
-        grouped = base.filter(condition).aggregate(
-            overdue=Count("pk", filter=Q(fracture_date__lt=due_soon)),
-            this_week=Count("pk", filter=Q(fracture_date__gte=due_soon, fracture_date__lt=due_later)),
-            next_week=Count("pk", filter=Q(fracture_date__gte=due_later)),
-        )
-        for name, number in grouped.items():
-            counts[name] += number
-        in_group = {
+        groups = {
             "overdue": Q(fracture_date__lt=due_soon),
             "this_week": Q(fracture_date__gte=due_soon, fracture_date__lt=due_later),
             "next_week": Q(fracture_date__gte=due_later),
-        }.get(group, Q())
+        }
+        grouped = base.filter(condition).aggregate(**{name: Count("pk", filter=q) for name, q in groups.items()})
+        for name, number in grouped.items():
+            counts[name] += number
         contacts.append(
-            base.filter(condition, in_group)
+            base.filter(condition, groups.get(group, Q()))
             .annotate(
                 contact=Value(contact, output_field=CharField()),
                 due=ExpressionWrapper(F("fracture_date") + Value(window), output_field=DateField()),

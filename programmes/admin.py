@@ -58,14 +58,15 @@ class AuthorityAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self.allow_delete and self._may_change(request)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return form_for(form, request.user) if issubclass(form, ActorForm) else form
+
 
 class ActorForm(forms.ModelForm):
     """A model form that knows who is acting, so that its ``clean`` can ask the services' checks."""
 
     actor = None
-
-    def refuse(self, exc: ValidationError | PermissionDenied) -> None:
-        add_refusal(self, exc)
 
 
 def form_for(form_class, actor):
@@ -205,7 +206,7 @@ class MembershipAdminForm(ActorForm):
                     actor=self.actor, user=data["user"], programme=data["programme"], role=data["role"]
                 )
         except (ValidationError, PermissionDenied) as exc:
-            self.refuse(exc)
+            add_refusal(self, exc)
         return data
 
 
@@ -217,9 +218,6 @@ class MembershipAdmin(AuthorityAdmin):
     search_fields = ["user__email", "user__full_name", "programme__name", "programme__slug"]
     autocomplete_fields = ["user", "programme"]
     actions = None
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return form_for(super().get_form(request, obj, change=change, **kwargs), request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return ["user", "programme"] if obj is not None else []
@@ -269,14 +267,6 @@ class InvitationAdmin(AuthorityAdmin):
             withdrawn += 1
         self.message_user(request, _("%(n)s invitation(s) withdrawn.") % {"n": withdrawn})
 
-    def has_withdraw_permission(self, request):
-        return self.may(request, C.INVITE_ANYONE)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
 
 class ScopeFilter(admin.SimpleListFilter):
     title = _("scope")
@@ -320,7 +310,7 @@ class UserAdminForm(ActorForm):
             try:
                 services.account_check(actor=self.actor, user=self.instance)
             except PermissionDenied as exc:
-                self.refuse(exc)
+                add_refusal(self, exc)
         return data
 
 
@@ -381,9 +371,6 @@ class UserAdmin(DjangoUserAdmin, AuthorityAdmin):
             reverse("admin:auth_user_password_change", args=[obj.pk]),
             _("Set a new password"),
         )
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return form_for(super().get_form(request, obj, change=change, **kwargs), request.user)
 
     def save_model(self, request, obj, form, change):
         if "full_name" in form.changed_data:

@@ -52,7 +52,6 @@ class Capability:
 
 
 C = Capability
-GLOBAL_ROLES = ("reviewer", "iof_staff", "superuser")
 _COORDINATOR = frozenset({C.PROGRAMME_READ, C.PATIENTS_WRITE, C.PATIENTS_EXPORT, C.KPIS_REPORT})
 _IOF_STAFF = frozenset(
     {C.ADMIN_SITE, C.PROGRAMMES_MANAGE, C.PEOPLE_MANAGE, C.INVITE_ANYONE, C.GLOBAL_ROLES_GRANT, C.AUDIT_READ_ALL}
@@ -109,20 +108,13 @@ def _capabilities(roles: Iterable[str]) -> frozenset[str]:
 def global_roles(actor) -> frozenset[str]:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return frozenset()
-    held = {role for role, flag in (("reviewer", actor.is_reviewer), ("iof_staff", actor.is_iof_staff)) if flag}
-    if actor.is_superuser:
-        held.add("superuser")
-    return frozenset(held)
+    return frozenset(str(role) for role in actor.global_roles)
 
 
 def membership_of(actor, programme) -> Membership | None:
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return None
-    return (
-        Membership.objects.select_related("programme")
-        .filter(user_id=actor.pk, programme_id=getattr(programme, "pk", programme))
-        .first()
-    )
+    return Membership.objects.filter(user_id=actor.pk, programme_id=getattr(programme, "pk", programme)).first()
 
 
 def programme_authority(membership: Membership | None) -> Authority:
@@ -148,6 +140,11 @@ def authority_for(actor, scope=None) -> Authority:
         roles = authority.roles | frozenset(finder(actor, scope))
         authority = Authority(roles, _capabilities(roles), authority.membership)
     return authority
+
+
+def can_globally_or_in(actor, programme, *, globally: str, there: str) -> bool:
+    """IOF staff's global capability, or the capability in this one programme (e.g. its lead)."""
+    return authority_for(actor).can(globally) or authority_for(actor, programme).can(there)
 
 
 def roles_holding(capability: str, roles: Iterable[str] = PROGRAMME_ROLES) -> frozenset[str]:

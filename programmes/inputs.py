@@ -20,7 +20,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -55,7 +55,7 @@ def _form(request):
         "multipart/form-data",
     ):
         return request.POST
-    return request.GET.__class__()
+    return QueryDict()
 
 
 def bad_request_response(request, message: str):

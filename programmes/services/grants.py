@@ -3,7 +3,7 @@
 - programme roles: invitations (``invitation_*``) and memberships (``membership_*``);
 - global roles (reviewer, IOF staff, superuser): ``global_role_grant`` / ``global_role_revoke``, and
   an accepted invitation to a global role;
-- accounts: activation, e-mail address, a password set by an operator.
+- accounts: activation, a corrected name, a password set by an operator.
 
 Who may do each is asked of ``programmes.authority``. Two rules hold everywhere: nobody grants
 authority to themselves (a colleague must), and only someone who may grant superuser touches a
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import GLOBAL_ROLE_FIELDS, GlobalRole, authority_change
-from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for
+from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for, can_globally_or_in
 from programmes.models import ALL_ROLES, AccessEvent, Invitation, Membership, Programme, Role
 from programmes.services.programme import access_event_record
 
@@ -50,18 +50,16 @@ def _refuse_superuser_target(actor, user) -> None:
         raise PermissionDenied(_("Only a system administrator can change a system administrator's account."))
 
 
-def may_invite(actor, programme: Programme | None, role: str = "") -> bool:
+def _may_invite(actor, programme: Programme | None) -> bool:
     """The programme's lead invites to their programme; IOF staff invite anyone anywhere."""
-    globally = authority_for(actor)
     if programme is None:
+        globally = authority_for(actor)
         return globally.can(Capability.INVITE_ANYONE) and globally.can(Capability.GLOBAL_ROLES_GRANT)
-    return globally.can(Capability.INVITE_ANYONE) or authority_for(actor, programme).can(Capability.TEAM_MANAGE)
+    return can_globally_or_in(actor, programme, globally=Capability.INVITE_ANYONE, there=Capability.TEAM_MANAGE)
 
 
 def _may_manage_members(actor, programme: Programme) -> bool:
-    return authority_for(actor).can(Capability.PROGRAMMES_MANAGE) or authority_for(actor, programme).can(
-        Capability.TEAM_MANAGE
-    )
+    return can_globally_or_in(actor, programme, globally=Capability.PROGRAMMES_MANAGE, there=Capability.TEAM_MANAGE)
 
 
 # --- Invitations -----------------------------------------------------------------------------
@@ -73,7 +71,7 @@ def invitation_create(*, actor, email: str, role: str, programme: Programme | No
     from programmes.tasks import send_invitation_email
 
     email = email.strip().lower()
-    if not may_invite(actor, programme, role):
+    if not _may_invite(actor, programme):
         raise PermissionDenied(_("Only the programme's lead or IOF staff can invite people."))
     if email == actor.email.lower():
         raise PermissionDenied(_("Nobody invites themselves: ask a colleague to invite you."))
@@ -206,7 +204,7 @@ def invitation_accept(*, token: str, user=None, full_name: str = "", password: s
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not may_invite(actor, invitation.programme, invitation.role):
+    if not _may_invite(actor, invitation.programme):
         raise PermissionDenied(_("Only the programme's lead or IOF staff can withdraw this invitation."))
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()

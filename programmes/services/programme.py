@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from clinical.kpi_sets import KPI_SETS
-from programmes.authority import Capability, authority_for
+from programmes.authority import Capability, authority_for, can_globally_or_in
 from programmes.csvio import FILE_LEVEL, CsvReader, CsvRejected, RowError
 from programmes.models import (
     CASELOAD_YEARS,
@@ -58,11 +58,11 @@ def access_event_record(*, programme: Programme | None, actor, action: str, subj
     return AccessEvent.objects.create(programme=programme, actor=actor, subject=subject, action=action, detail=detail)
 
 
-def may_manage_programme(actor, programme: Programme, capability: str = Capability.SETTINGS_MANAGE) -> bool:
-    """The programme's lead (``capability`` there), IOF staff managing programmes, or the command line (None)."""
-    if actor is None:
-        return True
-    return authority_for(actor).can(Capability.PROGRAMMES_MANAGE) or authority_for(actor, programme).can(capability)
+def may_manage_programme(actor, programme: Programme) -> bool:
+    """The programme's lead, IOF staff managing programmes, or the command line (no actor)."""
+    return actor is None or can_globally_or_in(
+        actor, programme, globally=Capability.PROGRAMMES_MANAGE, there=Capability.SETTINGS_MANAGE
+    )
 
 
 # --- Programme import --------------------------------------------------------------------------
@@ -256,16 +256,7 @@ def programme_import(*, stream, actor=None) -> ImportCounts:
             continue
         for field in changed:
             setattr(programme, field, values[field])
-        programme.save(update_fields=[*changed, "updated_at"])
-        access_event_record(
-            programme=programme,
-            actor=actor,
-            action=AccessEvent.Action.PROFILE_CHANGED,
-            source="import_programmes",
-            fields=sorted(changed),
-        )
-        if "kpi_set" in changed:
-            programme_mark_data_changed(programme=programme)  # figures of the new set are needed
+        _save_changes(programme, changed, actor=actor, source="import_programmes")
         counts.updated += 1
     return counts
 
@@ -387,15 +378,21 @@ def programme_update(*, programme: Programme, actor, **fields) -> Programme:
     if unknown:
         raise PermissionDenied(f"not editable here: {sorted(unknown)}")
     programme = Programme.objects.select_for_update(no_key=True).get(pk=programme.pk)
-    changed = [field for field, value in fields.items() if _differs(getattr(programme, field), value)]
-    for field in changed:
-        setattr(programme, field, fields[field])
+    changes = {field: value for field, value in fields.items() if _differs(getattr(programme, field), value)}
+    for field, value in changes.items():
+        setattr(programme, field, value)
     programme.full_clean()
-    if changed:
-        programme.save(update_fields=[*changed, "updated_at"])
-        if "kpi_set" in changed:
-            programme_mark_data_changed(programme=programme)  # figures of the new set are needed
-        access_event_record(
-            programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=sorted(changed)
-        )
+    if changes:
+        _save_changes(programme, list(changes), actor=actor)
     return programme
+
+
+def _save_changes(programme: Programme, changed: list[str], *, actor, **detail) -> None:
+    """Save the changed fields (already set) with their log row; a new KPI set also marks the data
+    changed (figures of the new set are needed at once)."""
+    programme.save(update_fields=[*changed, "updated_at"])
+    access_event_record(
+        programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=sorted(changed), **detail
+    )
+    if "kpi_set" in changed:
+        programme_mark_data_changed(programme=programme)
