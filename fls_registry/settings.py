@@ -169,6 +169,10 @@ CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 CELERY_TASK_PUBLISH_RETRY = False  # a broker outage must not hold up a request: the KPI sweep catches up
 CELERY_BEAT_SCHEDULE = {
     "kpis-sweep-stale": {"task": "kpis.sweep_stale", "schedule": 60.0},
+    "recognition-expiry-reminders": {
+        "task": "recognition.send_expiry_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "kpis-recompute-all": {
         "task": "kpis.recompute_all",
         "schedule": crontab(hour=2, minute=30),
@@ -245,6 +249,15 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"
+# Uploaded evidence (recognition): outside the web root and never served by a URL of its own; only
+# the checked download view reads it.
+PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / ".data" / "private")))
+
+# --- Recognition ---------------------------------------------------------------------------------
+RECOGNITION_VALID_YEARS = 3
+RECOGNITION_REVIEW_DAYS = env.int("RECOGNITION_REVIEW_DAYS", default=28)
+RECOGNITION_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+RECOGNITION_REMINDER_DAYS = (90, 30)
 
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fls_registry import views
 from programmes import views as programme_views
+from recognition import views as recognition_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("p/<slug:programme_slug>/", include("programmes.urls")),
     path("p/<slug:programme_slug>/", include("patients.urls")),
     path("p/<slug:programme_slug>/", include("kpis.urls")),
+    path("", include("recognition.urls")),
+    path("verify/<str:code>/", recognition_views.verify, name="recognition_verify"),
     path("api/v1/", include("programmes.api_urls")),
     path("api/v1/", include("patients.api_urls")),
     path("api/v1/", include("kpis.api_urls")),

@@ -98,6 +98,12 @@ def register_object_roles(model: type, finder: Callable, capabilities: dict[str,
         ROLE_CAPABILITIES[role] = frozenset(allowed)
 
 
+def extend_role(role: str, capabilities: Iterable[str]) -> None:
+    """An app above this one adds its capabilities to an existing role (e.g. a lead may apply for
+    recognition), so the whole table stays in ``ROLE_CAPABILITIES``."""
+    ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES.get(role, frozenset()) | frozenset(capabilities)
+
+
 def _capabilities(roles: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
     for role in roles:

@@ -262,6 +262,9 @@ class AccessEvent(ProgrammeOwnedModel):
         IMPORTED = "imported", _("Data imported")
         EXPORTED = "exported", _("Data exported")
         VIEWED = "viewed", _("Patient data viewed")
+        REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer assigned to a recognition application")
+        REVIEWER_UNASSIGNED = "reviewer_unassigned", _("Reviewer removed from a recognition application")
+        EVIDENCE_DOWNLOADED = "evidence_downloaded", _("Recognition evidence downloaded")
 
     programme = models.ForeignKey(
         Programme,

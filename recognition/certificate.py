@@ -1,0 +1,41 @@
+"""The recognition certificate (WeasyPrint, rendered by a worker) and its verification link."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from recognition.models import Recognition
+
+logger = logging.getLogger(__name__)
+
+
+def verification_url(recognition: Recognition) -> str:
+    return settings.SITE_URL + reverse("recognition_verify", kwargs={"code": recognition.verification_code})
+
+
+def certificate_html(recognition: Recognition) -> str:
+    return render_to_string(
+        "recognition/certificate.html",
+        {"recognition": recognition, "programme": recognition.programme, "url": verification_url(recognition)},
+    )
+
+
+def certificate_render(*, recognition_id: int) -> str:
+    """Render and store the PDF. Idempotent: a certificate already rendered is left alone."""
+    recognition = Recognition.objects.all_programmes().select_related("programme").filter(pk=recognition_id).first()
+    if recognition is None or recognition.certificate_pdf:
+        return "skipped"
+    from weasyprint import HTML  # slow to import: only where a certificate is really rendered
+
+    language = (recognition.programme.languages or ["en"])[0]
+    with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+        pdf = HTML(string=certificate_html(recognition)).write_pdf()
+    Recognition.objects.all_programmes().filter(pk=recognition_id, certificate_pdf__isnull=True).update(
+        certificate_pdf=pdf
+    )
+    return "ready"
