@@ -1,0 +1,65 @@
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from recognition import services
+from recognition.models import Application
+from tests.factories import UserFactory
+
+
+def last_full_year_start() -> date:
+    today = timezone.localdate()
+    return date(today.year - 1, today.month, 1)
+
+
+@pytest.fixture
+def reviewers(db):
+    return [
+        UserFactory(email="rev.a@iof.example", full_name="Reviewer A", is_reviewer=True, country="IT"),
+        UserFactory(email="rev.b@iof.example", full_name="Reviewer B", is_reviewer=True, country="GB"),
+    ]
+
+
+@pytest.fixture
+def start_application():
+    def start(programme, lead, domains=("hip", "organisation")) -> Application:
+        return services.application_start(
+            programme=programme, actor=lead, period_start=last_full_year_start(), domains=list(domains)
+        )
+
+    return start
+
+
+def answer_everything(application, lead, claimed=2):
+    inputs = [
+        services.AnswerInput(standard=s.number, domain=d, text=f"We do {s.name.lower()}.", claimed_score=claimed, version=0)
+        for s, d in application.pairs()
+        if s.is_organisational
+    ]
+    services.answers_save(application=application, actor=lead, answers=inputs)
+
+
+@pytest.fixture
+def submitted(programme, lead, start_application):
+    application = start_application(programme, lead)
+    answer_everything(application, lead)
+    return services.application_submit(application=application, actor=lead)
+
+
+@pytest.fixture
+def under_review(submitted, reviewers, iof_staff):
+    for reviewer in reviewers:
+        services.reviewer_assign(application=submitted, reviewer=reviewer, actor=iof_staff)
+    submitted.refresh_from_db()
+    return submitted
+
+
+def score_all(application, reviewer, score_for):
+    assignment = application.assignments.get(reviewer=reviewer)
+    for standard, domain in application.pairs():
+        services.score_save(
+            assignment=assignment, actor=reviewer, standard=standard.number, domain=domain,
+            score=score_for(standard, domain), comment="Reason given.",
+        )
+    return services.review_submit(assignment=assignment, actor=reviewer)
