@@ -6,6 +6,7 @@ aggregates, never patient rows, and they are all a reviewer or IOF staff ever re
 
 from __future__ import annotations
 
+import os
 import secrets
 from decimal import Decimal
 
@@ -26,9 +27,24 @@ LEVEL_CHOICES = [(code, scoring.LEVEL_NAMES[code]) for code in (*scoring.LEVELS,
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(3)]
 
 
+class PrivateStorage(FileSystemStorage):
+    """Evidence files live outside the web root (``PRIVATE_FILES_ROOT``): no URL serves them except
+    the checked download view. The location is read from the settings when used, not at import."""
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_FILES_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("evidence files have no public URL")
+
+
 def private_storage() -> FileSystemStorage:
-    """Evidence files live outside the web root: no URL serves them except the checked download view."""
-    return FileSystemStorage(location=settings.PRIVATE_FILES_ROOT, base_url=None)
+    return PrivateStorage()
 
 
 class CatalogueVersion(models.Model):
