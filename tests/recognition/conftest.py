@@ -33,7 +33,9 @@ def start_application():
 
 def answer_everything(application, lead, claimed=2):
     inputs = [
-        services.AnswerInput(standard=s.number, domain=d, text=f"We do {s.name.lower()}.", claimed_score=claimed, version=0)
+        services.AnswerInput(
+            standard=s.number, domain=d, text=f"We do {s.name.lower()}.", claimed_score=claimed, version=0
+        )
         for s, d in application.pairs()
         if s.is_organisational
     ]
@@ -59,7 +61,11 @@ def score_all(application, reviewer, score_for):
     assignment = application.assignments.get(reviewer=reviewer)
     for standard, domain in application.pairs():
         services.score_save(
-            assignment=assignment, actor=reviewer, standard=standard.number, domain=domain,
-            score=score_for(standard, domain), comment="Reason given.",
+            assignment=assignment,
+            actor=reviewer,
+            standard=standard.number,
+            domain=domain,
+            score=score_for(standard, domain),
+            comment="Reason given.",
         )
     return services.review_submit(assignment=assignment, actor=reviewer)

@@ -31,7 +31,9 @@ def test_the_certificate_names_programme_institution_level_dates_and_the_verific
     path.write_bytes(bytes(recognition.certificate_pdf))
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils is not installed")
-    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     for expected in (
         "FLS Yaroslavl",
         "General Hospital",
@@ -43,7 +45,9 @@ def test_the_certificate_names_programme_institution_level_dates_and_the_verific
         assert expected in text, expected
 
 
-def test_the_lead_downloads_the_certificate_and_another_programme_cannot(recognition, lead, other_programme, make_member, login):
+def test_the_lead_downloads_the_certificate_and_another_programme_cannot(
+    recognition, lead, other_programme, make_member, login
+):
     certificate_render(recognition_id=recognition.pk)
     url = f"/p/{recognition.programme.slug}/recognition/{recognition.application_id}/certificate.pdf"
     response = login(lead).get(url)
@@ -83,7 +87,10 @@ def test_verification_codes_are_unguessable(recognition):
 def test_reminders_go_out_90_and_30_days_before_expiry_once_each(recognition, lead, django_capture_on_commit_callbacks):
     def run_beat_on(day):
         moment = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()).replace(hour=7))
-        with mock.patch("django.utils.timezone.now", return_value=moment), django_capture_on_commit_callbacks(execute=True):
+        with (
+            mock.patch("django.utils.timezone.now", return_value=moment),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             return tasks.send_expiry_reminders.apply().get()
 
     expiry = recognition.valid_until

@@ -29,14 +29,18 @@ def draft(programme, lead, start_application):
 
 def add(application, lead, name, content):
     return services.evidence_add(
-        application=application, actor=lead, standard=5, domain="organisation",
+        application=application,
+        actor=lead,
+        standard=5,
+        domain="organisation",
         upload=SimpleUploadedFile(name, content, content_type="application/pdf"),
     )
 
 
-@pytest.mark.parametrize(("name", "content", "kind"), [("guideline.pdf", PDF, "application/pdf"),
-                                                         ("scan.png", PNG, "image/png"),
-                                                         ("photo.jpeg", JPEG, "image/jpeg")])
+@pytest.mark.parametrize(
+    ("name", "content", "kind"),
+    [("guideline.pdf", PDF, "application/pdf"), ("scan.png", PNG, "image/png"), ("photo.jpeg", JPEG, "image/jpeg")],
+)
 def test_pdf_png_and_jpeg_are_accepted_by_their_bytes(draft, lead, name, content, kind, private_root):
     evidence = add(draft, lead, name, content)
     assert evidence.content_type == kind
@@ -45,8 +49,15 @@ def test_pdf_png_and_jpeg_are_accepted_by_their_bytes(draft, lead, name, content
     assert str(settings.MEDIA_ROOT) not in evidence.file.path
 
 
-@pytest.mark.parametrize(("name", "content"), [("setup.exe", EXE), ("guideline.pdf", EXE), ("notes.pdf", b"just text"),
-                                                ("page.pdf", b"<html><script>alert(1)</script>")])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("setup.exe", EXE),
+        ("guideline.pdf", EXE),
+        ("notes.pdf", b"just text"),
+        ("page.pdf", b"<html><script>alert(1)</script>"),
+    ],
+)
 def test_anything_else_is_refused_whatever_its_name(draft, lead, name, content):
     with pytest.raises(ValidationError) as refused:
         add(draft, lead, name, content)
@@ -62,7 +73,9 @@ def test_a_file_over_10_mb_is_refused(draft, lead):
 
 def test_a_renamed_executable_is_refused_through_the_page(draft, lead, login):
     url = f"/p/{draft.programme.slug}/recognition/{draft.pk}/evidence/"
-    response = login(lead).post(url, {"pair": "5-organisation", "file": SimpleUploadedFile("guideline.pdf", EXE)}, follow=True)
+    response = login(lead).post(
+        url, {"pair": "5-organisation", "file": SimpleUploadedFile("guideline.pdf", EXE)}, follow=True
+    )
     assert "is not a PDF, PNG or JPEG file" in response.content.decode()
     assert not draft.evidence.exists()
 
@@ -101,6 +114,9 @@ def test_the_assigned_reviewer_reads_the_evidence(programme, lead, start_applica
 def test_evidence_cannot_be_added_once_submitted(submitted, lead):
     with pytest.raises(ValidationError):
         services.evidence_add(
-            application=submitted, actor=lead, standard=5, domain="organisation",
+            application=submitted,
+            actor=lead,
+            standard=5,
+            domain="organisation",
             upload=SimpleUploadedFile("late.pdf", PDF),
         )

@@ -62,9 +62,7 @@ def test_only_the_lead_applies(programme, make_member, role, start_application):
         start_application(programme, make_member(programme, role))
 
 
-def test_the_checklist_lists_unanswered_organisational_standards_and_blocks_submit(
-    programme, lead, start_application
-):
+def test_the_checklist_lists_unanswered_organisational_standards_and_blocks_submit(programme, lead, start_application):
     application = start_application(programme, lead, domains=["organisation"])
     missing = services.submission_checklist(application)
     assert [m.split(" (")[0] for m in missing] == ["Standard 5", "Standard 11"]
@@ -90,7 +88,9 @@ def test_two_leads_saving_the_same_answer_do_not_overwrite_each_other(programme,
     stored = application.answers.get(standard=5)
     # Both opened version 1; the first save wins, the second comes back as a conflict, nothing lost.
     mine = services.AnswerInput(standard=5, domain="organisation", text="Mine", claimed_score=2, version=stored.version)
-    theirs = services.AnswerInput(standard=5, domain="organisation", text="Theirs", claimed_score=3, version=stored.version)
+    theirs = services.AnswerInput(
+        standard=5, domain="organisation", text="Theirs", claimed_score=3, version=stored.version
+    )
     other = services.AnswerInput(standard=11, domain="organisation", text="Letters", claimed_score=2, version=0)
     assert services.answers_save(application=application, actor=lead, answers=[mine]) == (1, [])
     saved, conflicts = services.answers_save(application=application, actor=other_lead, answers=[theirs, other])
@@ -162,7 +162,9 @@ def test_blind_review_the_other_scores_appear_only_after_both_submitted(under_re
     a, b = reviewers
     assignment_a = under_review.assignments.get(reviewer=a)
     assignment_b = under_review.assignments.get(reviewer=b)
-    services.score_save(assignment=assignment_b, actor=b, standard=1, domain="hip", score=3, comment="Strong identification")
+    services.score_save(
+        assignment=assignment_b, actor=b, standard=1, domain="hip", score=3, comment="Strong identification"
+    )
     page = login(a).get(f"/recognition/reviews/{assignment_a.pk}/").content.decode()
     assert "Strong identification" not in page
     assert "Both reviews" not in page
@@ -224,7 +226,9 @@ def test_pairs_more_than_one_level_apart_go_to_reconciliation_and_staff_adjudica
     with pytest.raises(ValidationError):
         services.application_decide(application=under_review, actor=iof_staff)
     with pytest.raises(ValidationError):  # agreed pairs are not adjudicated
-        services.adjudication_save(application=under_review, actor=iof_staff, standard=2, domain="hip", score=3, comment="x")
+        services.adjudication_save(
+            application=under_review, actor=iof_staff, standard=2, domain="hip", score=3, comment="x"
+        )
     services.adjudication_save(
         application=under_review, actor=iof_staff, standard=1, domain="hip", score=3, comment="Evidence convinced"
     )
@@ -263,7 +267,9 @@ def test_changes_requested_send_it_back_to_draft_with_the_comments(under_review,
         (State.RECOGNISED, State.DRAFT, "iof_staff"),
     ],
 )
-def test_transitions_outside_the_table_or_the_role_are_refused(programme, lead, iof_staff, start_application, state, to, who):
+def test_transitions_outside_the_table_or_the_role_are_refused(
+    programme, lead, iof_staff, start_application, state, to, who
+):
     application = start_application(programme, lead)
     Application.objects.all_programmes().filter(pk=application.pk).update(state=state)
     actor = {"lead": lead, "iof_staff": iof_staff}[who]

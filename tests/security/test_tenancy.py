@@ -139,14 +139,26 @@ OBJECT_OF_ROUTE = {
     "report": "report",
     "report_pdf": "report",
     "api_episode": "episode",
+    "application": "application",
+    "application_refresh": "application",
+    "application_submit": "application",
+    "evidence_add": "application",
+    "evidence_remove": "evidence",
+    "self_assessment": "application",
+    "certificate": "application",
 }
 OBJECT_ROUTES = [(route, name) for route, name in ROUTES if "<int:" in route]
 
 
 @pytest.fixture
-def foreign_objects(other_programme, make_member, make_episode):
+def foreign_objects(other_programme, make_member, make_episode, settings, tmp_path):
     """One row of each kind, all belonging to another programme."""
     from datetime import date
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recognition import services as recognition_services
+    from tests.recognition.conftest import last_full_year_start
 
     from kpis.models import KpiReport
     from programmes import services
@@ -167,7 +179,20 @@ def foreign_objects(other_programme, make_member, make_episode):
         status=KpiReport.Status.READY,
         pdf=b"%PDF-1.4 foreign",
     )
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+    application = recognition_services.application_start(
+        programme=other_programme, actor=other_lead, period_start=last_full_year_start(), domains=["organisation"]
+    )
+    evidence = recognition_services.evidence_add(
+        application=application,
+        actor=other_lead,
+        standard=5,
+        domain="organisation",
+        upload=SimpleUploadedFile("foreign.pdf", b"%PDF-1.4 foreign"),
+    )
     return {
+        "application": application.pk,
+        "evidence": evidence.pk,
         "episode": episode.pk,
         "patient": episode.patient_id,
         "membership": Membership.objects.get(user=other_lead).pk,
