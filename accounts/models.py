@@ -3,9 +3,9 @@ from contextlib import contextmanager
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django_countries.fields import CountryField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 # A person's global authority: changed only by the audited services of ``programmes.services``
 # (which write the access-log row in the same transaction), never by a plain save or update.
@@ -92,9 +92,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("IOF staff"), default=False, help_text=_("Manages programmes, reviewers and decisions; uses the admin.")
     )
     country = CountryField(
-        _("country"), blank=True,
-        help_text=_("Where the person works. A reviewer is not given a programme of their own country while "
-                    "another reviewer is free."),
+        _("country"),
+        blank=True,
+        help_text=_(
+            "Where the person works. A reviewer is not given a programme of their own country while "
+            "another reviewer is free."
+        ),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 

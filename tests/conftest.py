@@ -60,6 +60,29 @@ def iof_staff(db):
     return UserFactory(email="staff@iof.example", is_iof_staff=True)
 
 
+@pytest.fixture
+def reviewers(db):
+    """Two IOF reviewers, of countries other than the test programmes'."""
+    return [
+        UserFactory(email="rev.a@iof.example", full_name="Reviewer A", is_reviewer=True, country="IT"),
+        UserFactory(email="rev.b@iof.example", full_name="Reviewer B", is_reviewer=True, country="GB"),
+    ]
+
+
+@pytest.fixture
+def start_application():
+    """Start a recognition application for the last full 12 months."""
+    from recognition import services
+    from tests.recognition.conftest import last_full_year_start
+
+    def start(programme, lead, domains=("hip", "organisation")):
+        return services.application_start(
+            programme=programme, actor=lead, period_start=last_full_year_start(), domains=list(domains)
+        )
+
+    return start
+
+
 def client_for(user):
     from django.test import Client
 

@@ -4,31 +4,11 @@ import pytest
 from django.utils import timezone
 
 from recognition import services
-from recognition.models import Application
-from tests.factories import UserFactory
 
 
 def last_full_year_start() -> date:
     today = timezone.localdate()
     return date(today.year - 1, today.month, 1)
-
-
-@pytest.fixture
-def reviewers(db):
-    return [
-        UserFactory(email="rev.a@iof.example", full_name="Reviewer A", is_reviewer=True, country="IT"),
-        UserFactory(email="rev.b@iof.example", full_name="Reviewer B", is_reviewer=True, country="GB"),
-    ]
-
-
-@pytest.fixture
-def start_application():
-    def start(programme, lead, domains=("hip", "organisation")) -> Application:
-        return services.application_start(
-            programme=programme, actor=lead, period_start=last_full_year_start(), domains=list(domains)
-        )
-
-    return start
 
 
 def answer_everything(application, lead, claimed=2):

@@ -6,7 +6,7 @@ not even of the programme whose application they review.
 
 import pytest
 
-from tests.recognition.conftest import answer_everything, reviewers, start_application  # noqa: F401
+from tests.recognition.conftest import answer_everything
 from tests.security.test_tenancy import ROUTES, fill, row_counts
 
 

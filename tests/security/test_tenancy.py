@@ -157,12 +157,11 @@ def foreign_objects(other_programme, make_member, make_episode, settings, tmp_pa
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from recognition import services as recognition_services
-    from tests.recognition.conftest import last_full_year_start
-
     from kpis.models import KpiReport
     from programmes import services
     from programmes.models import Membership
+    from recognition import services as recognition_services
+    from tests.recognition.conftest import last_full_year_start
 
     other_lead = make_member(other_programme, "lead")
     episode = make_episode(other_programme, other_lead, patient_ref="FOREIGN-1")
