@@ -101,6 +101,7 @@ OPERATOR = ("admin@demo.fls", "Registry Operator")
 PEOPLE = [
     ("staff@demo.fls", "IOF Staff Member", GlobalRole.IOF_STAFF, {}),
     ("reviewer@demo.fls", "Prof Anna Keller", GlobalRole.REVIEWER, {}),
+    ("reviewer2@demo.fls", "Dr Tomás Ortega", GlobalRole.REVIEWER, {}),
     ("lead@demo.fls", "Dr Irina Sokolova", None, {"yaroslavl-rech": Role.LEAD}),
     (
         "coordinator@demo.fls",

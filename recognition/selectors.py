@@ -60,8 +60,8 @@ def valid_recognitions(day=None):
         Recognition.objects.all_programmes()
         .filter(revoked_at__isnull=True, valid_until__gte=day)
         .select_related("programme")
-        .order_by("programme__name", "-decided_at")
-        .distinct("programme__name")
+        .order_by("programme_id", "-decided_at")
+        .distinct("programme_id")
     )
 
 
@@ -254,3 +254,21 @@ def self_assessment(application: Application) -> SelfAssessment:
                     % {"number": pair.standard.number, "asks": pair.standard.asks((claimed or 0) + 1)}
                 )
     return SelfAssessment(scoring.levels_for(estimates, application.catalogue.thresholds), estimates, hints)
+
+
+def recognition_summary(day=None) -> dict:
+    """Valid recognitions counted by level and by country (a cross-programme read of decisions)."""
+    day = day or timezone.localdate()
+    current = list(valid_recognitions(day))
+    by_level = dict.fromkeys(scoring.LEVELS, 0)
+    by_country: dict[str, dict[str, int]] = {}
+    for recognition in current:
+        by_level[recognition.level] += 1
+        country = by_country.setdefault(recognition.programme.country.code, dict.fromkeys(scoring.LEVELS, 0))
+        country[recognition.level] += 1
+    return {
+        "as_of": day.isoformat(),
+        "recognised": len(current),
+        "by_level": by_level,
+        "by_country": [{"country": code, **levels} for code, levels in sorted(by_country.items())],
+    }

@@ -109,3 +109,18 @@ def test_reminders_go_out_90_and_30_days_before_expiry_once_each(recognition, le
 def test_a_revoked_recognition_gets_no_reminder(recognition, iof_staff):
     services.recognition_revoke(recognition=recognition, actor=iof_staff, reason="Closed")
     assert services.expiry_reminders_send(today=recognition.valid_until - timedelta(days=30)) == 0
+
+
+def test_recognition_summary_counts_valid_recognitions_by_level_and_country(recognition, capsys, iof_staff):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("recognition_summary", "--json")
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["recognised"] == 1
+    assert summary["by_level"] == {"gold": 1, "silver": 0, "bronze": 0}
+    assert summary["by_country"] == [{"country": "RU", "gold": 1, "silver": 0, "bronze": 0}]
+    services.recognition_revoke(recognition=recognition, actor=iof_staff, reason="Closed")
+    call_command("recognition_summary", "--json")
+    assert json.loads(capsys.readouterr().out)["recognised"] == 0

@@ -1,8 +1,10 @@
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from kpis.services import results_recompute
 from patients import demo as patient_demo
 from programmes import demo as programme_demo
+from recognition import demo as recognition_demo
 
 
 class Command(BaseCommand):
@@ -14,6 +16,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Episodes of {slug}: {counts}")
         stored = results_recompute()
         self.stdout.write(f"KPI figures stored: {stored} (programme x period)")
+        # The demo's own notifications (reviewers assigned, decisions) are not worth printing.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            for line in recognition_demo.load():
+                self.stdout.write(f"Recognition of {line}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
         width = max(len(email) for email, _ in logins)

@@ -1,0 +1,83 @@
+"""The pages people use: the lead's form, the reviewer's save-as-you-go, IOF staff's desk."""
+
+from recognition.models import Application, State
+from tests.recognition.conftest import answer_everything
+
+
+def test_the_lead_starts_saves_and_submits_through_the_pages(programme, lead, login):
+    client = login(lead)
+    from tests.recognition.conftest import last_full_year_start
+
+    response = client.post(
+        f"/p/{programme.slug}/recognition/",
+        {"period_start": last_full_year_start().strftime("%Y-%m"), "domains": ["organisation"]},
+    )
+    assert response.status_code == 302
+    application = Application.objects.for_programme(programme).get()
+    page = client.get(response["Location"]).content.decode()
+    assert "Standard 5 (Assessment guidelines), organisation: answer the question." in page
+    form = {
+        "save_answers": "",
+        "text-5-organisation": "National guideline",
+        "claim-5-organisation": "2",
+        "v-5-organisation": "0",
+        "text-11-organisation": "GP letters",
+        "claim-11-organisation": "3",
+        "v-11-organisation": "0",
+        "text-13-organisation": "",
+        "v-13-organisation": "0",
+    }
+    assert client.post(response["Location"], form).status_code == 302
+    assert application.answers.count() == 2
+    # A second tab still holding version 0 of the answers: refused, nothing overwritten.
+    stale = {**form, "text-5-organisation": "Overwrite?"}
+    conflict = client.post(response["Location"], stale)
+    assert conflict.status_code == 409
+    assert "changed by someone else" in conflict.content.decode()
+    assert application.answers.get(standard=5).text == "National guideline"
+    assert client.post(f"/p/{programme.slug}/recognition/{application.pk}/submit/").status_code == 302
+    application.refresh_from_db()
+    assert application.state == State.SUBMITTED
+
+
+def test_a_period_not_yet_ended_is_explained_on_the_form(programme, lead, login):
+    from django.utils import timezone
+
+    response = login(lead).post(
+        f"/p/{programme.slug}/recognition/", {"period_start": timezone.localdate().strftime("%Y-%m")}
+    )
+    assert response.status_code == 400
+    assert "The 12 months must have ended" in response.content.decode()
+    assert not Application.objects.for_programme(programme).exists()
+
+
+def test_a_reviewers_score_saves_on_change(programme, lead, reviewers, iof_staff, start_application, login):
+    from recognition import services
+
+    application = start_application(programme, lead)
+    answer_everything(application, lead)
+    services.application_submit(application=application, actor=lead)
+    for reviewer in reviewers:
+        services.reviewer_assign(application=application, reviewer=reviewer, actor=iof_staff)
+    assignment = application.assignments.get(reviewer=reviewers[0])
+    url = f"/recognition/reviews/{assignment.pk}/"
+    response = login(reviewers[0]).post(url, {"score-1-hip": "2", "comment-1-hip": "Fine"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.content.decode().startswith("Saved at")
+    assert assignment.scores.get(standard=1, domain="hip").score == 2
+    bad = login(reviewers[0]).post(url, {"score-1-hip": "7"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400
+    assert assignment.scores.get(standard=1, domain="hip").score == 2
+
+
+def test_staff_see_why_a_reviewer_is_refused(programme, lead, iof_staff, start_application, login):
+    from recognition import services
+    from tests.factories import MembershipFactory, UserFactory
+
+    application = start_application(programme, lead)
+    answer_everything(application, lead)
+    services.application_submit(application=application, actor=lead)
+    insider = UserFactory(full_name="Insider", is_reviewer=True)
+    MembershipFactory(programme=programme, user=insider, role="viewer")
+    page = login(iof_staff).get(f"/recognition/staff/{application.pk}/").content.decode()
+    assert "Insider belongs to FLS Yaroslavl: a reviewer never reviews their own programme." in page
