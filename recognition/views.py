@@ -8,6 +8,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -396,8 +398,14 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
                 return HttpResponse(" ".join(getattr(exc, "messages", [str(exc)])), status=400)
             _messages_from(request, exc)
             return redirect("recognition:review", assignment_id=assignment.pk)
-        if is_htmx:
-            return HttpResponse(_("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")})
+        if is_htmx:  # the saved mark, and the submit checklist brought up to date
+            saved_at = _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
+            problems = render_to_string(
+                "recognition/_review_problems.html",
+                {"problems": services.review_problems(assignment), "oob": True},
+                request=request,
+            )
+            return HttpResponse(escape(saved_at) + problems)
         messages.success(request, _("%(count)s score(s) saved.") % {"count": saved})
         return redirect("recognition:review", assignment_id=assignment.pk)
 

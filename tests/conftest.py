@@ -70,7 +70,17 @@ def reviewers(db):
 
 
 @pytest.fixture
-def start_application():
+def catalogue(db):
+    """The published catalogue version 1 (seeded by a migration; re-seeded after a flush)."""
+    from recognition.catalogue_seed import seed
+    from recognition.models import CatalogueVersion, Standard
+
+    seed(CatalogueVersion, Standard)
+    return CatalogueVersion.objects.get(number=1)
+
+
+@pytest.fixture
+def start_application(catalogue):
     """Start a recognition application for the last full 12 months."""
     from recognition import services
     from tests.recognition.conftest import last_full_year_start

@@ -1,0 +1,81 @@
+"""Browser journeys of recognition: the lead completes and submits; a reviewer scores and submits."""
+
+import pytest
+
+from recognition import services
+from recognition.models import Application, State
+from tests.factories import PASSWORD
+from tests.recognition.conftest import answer_everything, last_full_year_start
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, live_server, user):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def test_the_lead_completes_and_submits_an_application(
+    live_server, page, catalogue, programme, lead, artifacts_dir, tmp_path
+):
+    log_in(page, live_server, lead)
+    page.goto(f"{live_server.url}/p/{programme.slug}/")
+    page.get_by_role("link", name="Recognition").click()
+    page.get_by_label("First month of the 12-month period").fill(last_full_year_start().strftime("%Y-%m"))
+    page.get_by_label("Organisation").check()
+    page.get_by_role("button", name="Start the application").click()
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Recognition application")
+    assert page.get_by_text("Standard 5 (Assessment guidelines), organisation: answer the question.").is_visible()
+    for number, answer in ((5, "We follow the national guideline."), (11, "A letter reaches the GP in a week.")):
+        page.locator(f"#text-{number}-organisation").fill(answer)
+        page.locator(f"#claim-{number}-organisation").select_option("2")
+    page.get_by_role("button", name="Save draft").click()
+    assert page.get_by_text("Draft saved (2 answer(s) changed).").is_visible()
+    evidence = tmp_path / "guideline.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_label("Standard and domain").select_option("5-organisation")
+    page.get_by_label("Evidence file (PDF, PNG or JPEG, at most 10 MB)").set_input_files(str(evidence))
+    page.get_by_role("button", name="Attach").click()
+    assert page.get_by_text("guideline.pdf attached.").is_visible()
+    page.get_by_role("link", name="Self-assessment: the level this would suggest, and what would raise it").click()
+    assert page.get_by_text("Overall level this would suggest:").is_visible()
+    page.screenshot(path=str(artifacts_dir / "recognition-self-assessment.png"), full_page=True)
+    page.go_back()
+    page.screenshot(path=str(artifacts_dir / "recognition-lead-draft.png"), full_page=True)
+    page.get_by_role("button", name="Submit the application").click()
+    assert page.get_by_text("Application submitted.").is_visible()
+    application = Application.objects.for_programme(programme).get()
+    assert application.state == State.SUBMITTED
+    assert application.evidence.count() == 1
+    assert not page.get_by_role("button", name="Save draft").is_visible()  # locked
+
+
+def test_a_reviewer_scores_as_they_go_and_submits(
+    live_server, page, programme, lead, reviewers, iof_staff, start_application, artifacts_dir
+):
+    application = start_application(programme, lead, domains=["organisation"])
+    answer_everything(application, lead)
+    services.application_submit(application=application, actor=lead)
+    for reviewer in reviewers:
+        services.reviewer_assign(application=application, reviewer=reviewer, actor=iof_staff)
+    reviewer = reviewers[0]
+    log_in(page, live_server, reviewer)
+    page.get_by_role("link", name="Your reviews").click()
+    page.get_by_role("link", name=programme.name).click()
+    suggested = services.selectors.suggestions(application)
+    for standard, domain in application.pairs():
+        key = f"{standard.number}-{domain}"
+        score = suggested[standard.number] if suggested[standard.number] is not None else 2
+        page.locator(f"#score-{key}").select_option(str(score))
+        page.locator(f"#saved-{key}").get_by_text("Saved at").wait_for()
+    assignment = application.assignments.get(reviewer=reviewer)
+    assert assignment.scores.count() == len(application.pairs())  # saved without pressing a button
+    assert page.get_by_text("Every pair is scored: you can submit.").is_visible()
+    page.screenshot(path=str(artifacts_dir / "recognition-reviewer-scoring.png"), full_page=True)
+    page.get_by_role("button", name="Submit the review").click()
+    assert page.get_by_text("Review submitted. Thank you.").is_visible()
+    assignment.refresh_from_db()
+    assert assignment.submitted_at is not None
