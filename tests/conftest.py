@@ -258,10 +258,13 @@ def app_broker():
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
 
     def reset_pools():
+        from kombu import pools
+
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        pools.reset()  # kombu's registry would hand the closed producer pool to the next eager task
 
     def use(url):
         reset_pools()

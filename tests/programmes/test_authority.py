@@ -30,7 +30,8 @@ def events(action, **filters):
 
 
 def test_programme_roles_allow_what_the_table_says(programme, lead, coordinator, viewer):
-    assert authority_for(viewer, programme).capabilities == {C.PROGRAMME_READ}
+    # Apps above add their own capabilities (recognition: read the programme's applications).
+    assert authority_for(viewer, programme).capabilities == {C.PROGRAMME_READ, "recognition.read"}
     assert authority_for(coordinator, programme).can(C.PATIENTS_WRITE)
     assert not authority_for(coordinator, programme).can(C.PATIENTS_DELETE)
     assert authority_for(lead, programme).can(C.TEAM_MANAGE) and authority_for(lead, programme).can(C.PATIENTS_AUDIT)
@@ -44,7 +45,7 @@ def test_global_roles_never_carry_into_a_programme(programme, iof_staff, operato
     assert authority_for(iof_staff).can(C.GLOBAL_ROLES_GRANT) and not authority_for(iof_staff).can(C.PATIENTS_ADMIN)
     assert not authority_for(iof_staff).can(C.SUPERUSER_GRANT)
     assert authority_for(operator).can(C.PATIENTS_ADMIN) and authority_for(operator).can(C.SUPERUSER_GRANT)
-    assert authority_for(reviewer).capabilities == frozenset()
+    assert authority_for(reviewer).capabilities == {"recognition.queue"}  # their own queue, nothing more
 
 
 def test_a_deactivated_account_holds_nothing(programme, lead, iof_staff, operator):
@@ -63,7 +64,7 @@ def test_an_object_of_a_programme_carries_the_programme_roles_and_registered_obj
 
     assert authority_for(coordinator, episode).can(C.PATIENTS_WRITE)
     outsider = make_member(programme, "viewer")
-    assert authority_for(outsider, episode).capabilities == {C.PROGRAMME_READ}
+    assert authority_for(outsider, episode).capabilities == {C.PROGRAMME_READ, "recognition.read"}
     monkeypatch.setattr(authority, "_object_role_finders", {})
     monkeypatch.setattr(authority, "ROLE_CAPABILITIES", dict(authority.ROLE_CAPABILITIES))
     register_object_roles(
