@@ -43,7 +43,7 @@ def _lead(programme):
 def _draft(programme, domains, claimed=2):
     lead = _lead(programme)
     application = services.application_start(
-        programme=programme, actor=lead, period_start=_period_start(), domains=list(domains)
+        programme=programme, actor=lead, period_start=services.latest_period_start(), domains=list(domains)
     )
     answers = [
         services.AnswerInput(
@@ -58,15 +58,6 @@ def _draft(programme, domains, claimed=2):
     ]
     services.answers_save(application=application, actor=lead, answers=answers)
     return application, lead
-
-
-def _period_start():
-    from datetime import date
-
-    from django.utils import timezone
-
-    today = timezone.localdate()
-    return date(today.year - 1, today.month, 1)
 
 
 def _review(application, reviewer, score):

@@ -165,12 +165,17 @@ def _frozen(programme: Programme, start: date, end: date) -> tuple[dict, date]:
     return compute_for_programme(programme, start=start, end=end, as_of=as_of, kpi_set=RECOGNITION_KPI_SET), as_of
 
 
+def latest_period_start(today: date | None = None) -> date:
+    """The latest first month whose 12 months have all ended (the default the form offers)."""
+    today = today or timezone.localdate()
+    return date(today.year - 1, today.month, 1)
+
+
 def _check_period(start: date) -> tuple[date, date]:
     start = start.replace(day=1)
     end = twelve_months_from(start)
-    today = timezone.localdate()
-    if end >= today:
-        latest = date(today.year - 1, today.month, 1)
+    if end >= timezone.localdate():
+        latest = latest_period_start()
         raise ValidationError(
             {
                 "period_start": _("The 12 months must have ended: choose a start no later than %(latest)s.")

@@ -20,6 +20,14 @@ EMAIL_RETRY = {
     "soft_time_limit": 60,
     "time_limit": 90,
 }
+# Work on the database: retried while it is unreachable (a restart, a failover).
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_kwargs": {"max_retries": 5},
+    "soft_time_limit": 120,
+    "time_limit": 180,
+}
 SUBJECTS = {
     "submitted": "Recognition application submitted: {programme}",
     "reviewer_assigned": "A recognition application to review: {programme}",
@@ -61,28 +69,14 @@ def send_recognition_email(application_id: int, event: str, user_ids: list[int],
     return sent
 
 
-@shared_task(
-    name="recognition.render_certificate",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_kwargs={"max_retries": 5},
-    soft_time_limit=120,
-    time_limit=180,
-)
+@shared_task(name="recognition.render_certificate", **DATABASE_RETRY)
 def render_certificate(recognition_id: int) -> str:
     from recognition.certificate import certificate_render
 
     return certificate_render(recognition_id=recognition_id)
 
 
-@shared_task(
-    name="recognition.send_expiry_reminders",
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_kwargs={"max_retries": 5},
-    soft_time_limit=120,
-    time_limit=180,
-)
+@shared_task(name="recognition.send_expiry_reminders", **DATABASE_RETRY)
 def send_expiry_reminders() -> int:
     from recognition.services import expiry_reminders_send
 

@@ -52,11 +52,10 @@ class ProgrammeRecognitionView(ProgrammeViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
         context["applications"] = selectors.programme_applications(self.programme)
         context["recognition"] = selectors.current_recognition(self.programme)
         context["start_form"] = kwargs.get("start_form") or StartForm(
-            initial={"period_start": date_one_year_before(today)}
+            initial={"period_start": services.latest_period_start()}
         )
         context["catalogue"] = selectors.current_catalogue()
         return context
@@ -78,10 +77,6 @@ class ProgrammeRecognitionView(ProgrammeViewMixin, TemplateView):
                 messages.success(request, _("Application started; the KPI figures are frozen into it."))
                 return redirect(application_url(application))
         return self.render_to_response(self.get_context_data(start_form=form), status=400)
-
-
-def date_one_year_before(day):
-    return day.replace(year=day.year - 1, day=1)
 
 
 def application_url(application: Application) -> str:

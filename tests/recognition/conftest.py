@@ -1,14 +1,12 @@
 from datetime import date
 
 import pytest
-from django.utils import timezone
 
 from recognition import services
 
 
 def last_full_year_start() -> date:
-    today = timezone.localdate()
-    return date(today.year - 1, today.month, 1)
+    return services.latest_period_start()
 
 
 def answer_everything(application, lead, claimed=2):
