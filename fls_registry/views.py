@@ -26,4 +26,14 @@ def healthz(request):
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home_public.html")
-    return render(request, "home.html", {"memberships": memberships_for_user(request.user)})
+    from recognition.selectors import open_reviews_of, staff_open_applications
+
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships_for_user(request.user),
+            "reviews_to_do": open_reviews_of(request.user),
+            "applications_open": staff_open_applications(request.user),
+        },
+    )

@@ -272,3 +272,25 @@ def recognition_summary(day=None) -> dict:
         "by_level": by_level,
         "by_country": [{"country": code, **levels} for code, levels in sorted(by_country.items())],
     }
+
+
+def open_reviews_of(actor) -> int | None:
+    """How many assigned reviews the reviewer has still to submit (None: not a reviewer)."""
+    from programmes.authority import authority_for
+    from recognition.permissions import RC
+
+    if not authority_for(actor).can(RC.QUEUE):
+        return None
+    return ReviewAssignment.objects.filter(
+        reviewer=actor, submitted_at__isnull=True, application__state=State.UNDER_REVIEW
+    ).count()
+
+
+def staff_open_applications(actor) -> int | None:
+    """How many applications wait for IOF staff or their reviewers (None: not IOF staff)."""
+    from programmes.authority import authority_for
+    from recognition.permissions import RC
+
+    if not authority_for(actor).can(RC.MANAGE):
+        return None
+    return Application.objects.all_programmes().filter(state__in=OPEN_STATES).count()

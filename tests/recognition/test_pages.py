@@ -81,3 +81,18 @@ def test_staff_see_why_a_reviewer_is_refused(programme, lead, iof_staff, start_a
     MembershipFactory(programme=programme, user=insider, role="viewer")
     page = login(iof_staff).get(f"/recognition/staff/{application.pk}/").content.decode()
     assert "Insider belongs to FLS Yaroslavl: a reviewer never reviews their own programme." in page
+
+
+def test_a_reviewer_logging_in_sees_what_they_have_to_do(
+    programme, lead, reviewers, iof_staff, start_application, login
+):
+    from recognition import services
+
+    application = start_application(programme, lead)
+    answer_everything(application, lead)
+    services.application_submit(application=application, actor=lead)
+    assert "1 recognition application in progress" in login(iof_staff).get("/").content.decode()
+    for reviewer in reviewers:
+        services.reviewer_assign(application=application, reviewer=reviewer, actor=iof_staff)
+    assert "1 review to score" in login(reviewers[0]).get("/").content.decode()
+    assert "review" not in login(lead).get("/").content.decode().split("<main")[1].lower()
