@@ -302,7 +302,7 @@ class AccessEventAdmin(AuthorityAdmin):
 class UserAdminForm(ActorForm):
     class Meta:
         model = get_user_model()
-        fields = ["full_name", "is_active"]
+        fields = ["full_name", "country", "is_active"]
 
     def clean(self):
         data = super().clean()
@@ -342,7 +342,7 @@ class UserAdmin(DjangoUserAdmin, AuthorityAdmin):
     actions = None
 
     def get_fieldsets(self, request, obj=None):
-        account = ["email", "full_name", "is_active"]
+        account = ["email", "full_name", "country", "is_active"]
         if obj is not None and self.may(request, C.ACCOUNTS_SECURITY) and obj.pk != request.user.pk:
             account.append("password_link")
         return [
@@ -373,8 +373,13 @@ class UserAdmin(DjangoUserAdmin, AuthorityAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if "full_name" in form.changed_data:
-            services.account_update(actor=request.user, user=obj, full_name=form.cleaned_data["full_name"])
+        if {"full_name", "country"} & set(form.changed_data):
+            services.account_update(
+                actor=request.user,
+                user=obj,
+                full_name=form.cleaned_data["full_name"],
+                country=form.cleaned_data["country"],
+            )
         if "is_active" in form.changed_data:
             services.account_set_active(actor=request.user, user=obj, active=form.cleaned_data["is_active"])
 

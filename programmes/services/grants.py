@@ -399,22 +399,26 @@ def account_set_active(*, actor, user, active: bool):
 
 
 @transaction.atomic
-def account_update(*, actor, user, full_name: str):
-    """Correct a person's name. Nobody edits another person's e-mail address here: the address
-    receives password resets, so changing it would hand over the account."""
+def account_update(*, actor, user, full_name: str, country: str | None = None):
+    """Correct a person's name, or their country (which decides whom a reviewer may review).
+    Nobody edits another person's e-mail address here: the address receives password resets, so
+    changing it would hand over the account."""
     account_check(actor=actor, user=user)
     user = get_user_model().objects.select_for_update(no_key=True).get(pk=user.pk)
-    if full_name.strip() != user.full_name:
-        before = user.full_name
-        user.full_name = full_name.strip()
-        user.save(update_fields=["full_name"])
+    changes = {"full_name": full_name.strip()}
+    if country is not None:
+        changes["country"] = str(country)
+    changed = {
+        field: [str(getattr(user, field)), value]
+        for field, value in changes.items()
+        if str(getattr(user, field)) != value
+    }
+    if changed:
+        for field in changed:
+            setattr(user, field, changes[field])
+        user.save(update_fields=list(changed))
         access_event_record(
-            programme=None,
-            actor=actor,
-            subject=user,
-            action=A.ACCOUNT_CHANGED,
-            email=user.email,
-            full_name=[before, user.full_name],
+            programme=None, actor=actor, subject=user, action=A.ACCOUNT_CHANGED, email=user.email, **changed
         )
     return user
 

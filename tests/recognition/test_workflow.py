@@ -299,3 +299,16 @@ def test_a_reviewer_whose_role_is_revoked_loses_the_application(under_review, re
         a.is_reviewer = False
         a.save()
     assert login(a).get(f"/recognition/reviews/{assignment.pk}/").status_code == 403
+
+
+def test_iof_staff_set_a_reviewers_country_in_the_admin_and_it_is_audited(reviewers, iof_staff, login):
+    reviewer = reviewers[0]
+    response = login(iof_staff).post(
+        f"/admin/accounts/user/{reviewer.pk}/change/",
+        {"full_name": reviewer.full_name, "country": "FR", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    reviewer.refresh_from_db()
+    assert reviewer.country == "FR"
+    (event,) = AccessEvent.objects.global_events().filter(action="account_changed", subject=reviewer)
+    assert event.detail["country"] == ["IT", "FR"]
