@@ -54,6 +54,11 @@ class KpiDefinition:
     bands: str = "standard"
 
     @property
+    def green_from(self) -> str:
+        """The figure that reaches green, as people read it (the bands of kpis.md)."""
+        return "≥ 50 %" if self.bands == "single_50" else "> 80 %"
+
+    @property
     def counts_caseload(self) -> bool:
         """Identification KPIs: the numerator is the population, the denominator the expected caseload."""
         return self.denominator != "episodes"

@@ -7,25 +7,13 @@ from programmes.authority import Capability
 from programmes.models import Membership, Programme
 from programmes.permissions import ProgrammeAPIView
 from programmes.selectors import memberships_for_user, programme_members
+from programmes.services.programme import PROGRAMME_COLUMNS
 
 
 class ProgrammeSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = Programme
-        fields = [
-            "slug",
-            "name",
-            "institution",
-            "country",
-            "city",
-            "latitude",
-            "longitude",
-            "languages",
-            "care_setting",
-            "status",
-            "kpi_set",
-            "public_profile",
-        ]
+        fields = [*PROGRAMME_COLUMNS, "public_profile"]
 
 
 class MyProgrammeSerializer(serializers.Serializer):

@@ -140,6 +140,14 @@ class ExpectedCaseloadForm(forms.Form):
     spine = forms.IntegerField(label=_("Expected spine fractures"), min_value=0, max_value=MAX_EXPECTED_FRACTURES)
 
 
+def refusal_messages(request, exc: DjangoValidationError | PermissionDenied) -> None:
+    """A service's refusal as page messages (for actions that are not a form)."""
+    from django.contrib import messages
+
+    for message in getattr(exc, "messages", None) or [str(exc)]:
+        messages.error(request, message)
+
+
 def add_refusal(form, exc: DjangoValidationError | PermissionDenied) -> None:
     """A service's refusal on a form: field errors where they belong, the rest at the top."""
     if isinstance(exc, PermissionDenied):

@@ -19,14 +19,10 @@ from programmes.forms import (
     RoleForm,
     StaffInvitationForm,
     add_refusal,
+    refusal_messages,
 )
 from programmes.models import Invitation, Membership
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
-
-
-def _form_errors_to_messages(request, exc: ValidationError | PermissionDenied) -> None:
-    for message in getattr(exc, "messages", None) or [str(exc)]:
-        messages.error(request, message)
 
 
 class ProgrammeHomeView(ProgrammeViewMixin, TemplateView):
@@ -94,7 +90,7 @@ class MemberRoleView(ProgrammeViewMixin, View):
                     % {"user": membership.user.display_name, "role": form.cleaned_data["role"]},
                 )
             except (ValidationError, PermissionDenied) as exc:
-                _form_errors_to_messages(request, exc)
+                refusal_messages(request, exc)
         else:
             messages.error(request, _("Choose one of the roles coordinator, lead or viewer."))
         return redirect("programmes:team", programme_slug=self.programme.slug)
@@ -111,7 +107,7 @@ class MemberRemoveView(ProgrammeViewMixin, View):
             services.membership_remove(membership=membership, actor=request.user)
             messages.success(request, _("%(user)s no longer has access.") % {"user": membership.user.display_name})
         except (ValidationError, PermissionDenied) as exc:
-            _form_errors_to_messages(request, exc)
+            refusal_messages(request, exc)
         return redirect("programmes:team", programme_slug=self.programme.slug)
 
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from clinical.kpi_sets import get_kpi_set
 from recognition import scoring
 from recognition.models import (
     Application,
@@ -149,9 +151,10 @@ def pair_scores(application: Application) -> list[PairScores]:
     return pairs
 
 
-def computed_result(application: Application) -> scoring.Result:
+def computed_result(application: Application, pairs: list[PairScores] | None = None) -> scoring.Result:
     """Levels from the final scores (adjudicated, else the lower of the two reviewers')."""
-    finals = {(pair.domain, pair.standard.number): pair.final or 0 for pair in pair_scores(application)}
+    pairs = pair_scores(application) if pairs is None else pairs
+    finals = {(pair.domain, pair.standard.number): pair.final or 0 for pair in pairs}
     return scoring.levels_for(finals, application.catalogue.thresholds)
 
 
@@ -197,9 +200,6 @@ def pair_views(application: Application) -> list[PairView]:
     ]
 
 
-GREEN_FROM = {"KPI6": "≥ 50 %"}
-
-
 @dataclass
 class SelfAssessment:
     result: scoring.Result
@@ -210,8 +210,7 @@ class SelfAssessment:
 def self_assessment(application: Application) -> SelfAssessment:
     """The level the frozen KPIs (suggested scores) and the lead's claimed levels would give, and
     per domain the KPI changes that would lift a standard."""
-    from django.utils.translation import gettext as _
-
+    kpi_set = get_kpi_set(application.frozen_kpis["kpi_set"])
     estimates: dict[tuple[str, int], int] = {}
     hints: dict[str, list[str]] = {domain: [] for domain in application.domains}
     for pair in pair_views(application):
@@ -232,7 +231,7 @@ def self_assessment(application: Application) -> SelfAssessment:
                         % {
                             "code": kpi["code"],
                             "value": value,
-                            "target": GREEN_FROM.get(kpi["code"], "> 80 %"),
+                            "target": kpi_set.get(kpi["code"]).green_from,
                             "number": pair.standard.number,
                             "to": lifted,
                         }
@@ -294,3 +293,18 @@ def staff_open_applications(actor) -> int | None:
     if not authority_for(actor).can(RC.MANAGE):
         return None
     return Application.objects.all_programmes().filter(state__in=OPEN_STATES).count()
+
+
+def returned_comments(application: Application) -> list[tuple[str, str]]:
+    """When changes were requested: the reviewers' comments, per pair, without their names."""
+    if (
+        application.state != State.DRAFT
+        or not application.transitions.filter(to_state=State.DRAFT, from_state__gt="").exists()
+    ):
+        return []
+    found = []
+    for index, assignment in enumerate(application.assignments.order_by("assigned_at", "pk")):
+        for score in assignment.scores.exclude(comment="").order_by("standard", "domain"):
+            where = {"letter": "AB"[index % 2], "number": score.standard, "domain": scoring.DOMAIN_NAMES[score.domain]}
+            found.append((_("Reviewer %(letter)s, standard %(number)s, %(domain)s") % where, score.comment))
+    return found

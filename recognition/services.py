@@ -21,6 +21,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from clinical.kpi_sets import IOF_2020
 from kpis.engine import compute_for_programme
 from programmes.authority import authority_for
 from programmes.models import AccessEvent, Membership, Programme
@@ -39,10 +40,10 @@ from recognition.models import (
     Transition,
 )
 from recognition.permissions import RC, application_can
-from recognition.scoring import DOMAINS, NONE, SCORES
+from recognition.scoring import DOMAIN_NAMES, DOMAINS, NONE, SCORES
 
 # The KPI set recognition is judged on, whatever set a programme's dashboard uses.
-RECOGNITION_KPI_SET = "iof-2020"
+RECOGNITION_KPI_SET = IOF_2020.code
 # (from, to): the capability the actor needs and whether a comment is required.
 TRANSITIONS: dict[tuple[str, str], tuple[str, bool]] = {
     (State.DRAFT, State.SUBMITTED): (RC.APPLY, False),
@@ -415,8 +416,6 @@ def submission_checklist(application: Application) -> list[str]:
 
 
 def _domain_name(domain: str) -> str:
-    from recognition.scoring import DOMAIN_NAMES
-
     return str(DOMAIN_NAMES[domain]).lower()
 
 

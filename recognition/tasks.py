@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import OperationalError
 from django.template.loader import render_to_string
@@ -41,8 +42,6 @@ SUBJECTS = {
 @shared_task(name="recognition.send_recognition_email", **EMAIL_RETRY)
 def send_recognition_email(application_id: int, event: str, user_ids: list[int], extra: dict | None = None) -> int:
     """One message per person concerned by a step of an application."""
-    from django.conf import settings
-
     from recognition.certificate import verification_url
 
     application = Application.objects.all_programmes().select_related("programme").filter(pk=application_id).first()

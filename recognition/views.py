@@ -17,16 +17,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import User
+from programmes.forms import add_refusal, refusal_messages
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 from recognition import scoring, selectors, services
 from recognition.forms import AssignForm, CommentForm, DomainsForm, EvidenceForm, StartForm
 from recognition.models import Application, EvidenceFile, Recognition, ReviewAssignment, State
 from recognition.permissions import RC, application_can
-
-
-def _messages_from(request, exc) -> None:
-    for message in getattr(exc, "messages", None) or [str(exc)]:
-        messages.error(request, message)
 
 
 def _pair_key(standard: int, domain: str) -> str:
@@ -67,12 +63,8 @@ class ProgrammeRecognitionView(ProgrammeViewMixin, TemplateView):
                 application = services.application_start(
                     programme=self.programme, actor=request.user, **form.cleaned_data
                 )
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc)
+            except (ValidationError, PermissionDenied) as exc:
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("Application started; the KPI figures are frozen into it."))
                 return redirect(application_url(application))
@@ -112,7 +104,7 @@ class ApplicationView(ApplicationMixin, TemplateView):
         context["checklist"] = services.submission_checklist(application)
         context["conflicts"] = kwargs.get("conflicts", [])
         context["may_apply"] = self.access.can(RC.APPLY) and application.is_editable
-        context["returned_comments"] = returned_comments(application)
+        context["returned_comments"] = selectors.returned_comments(application)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -129,7 +121,7 @@ class ApplicationView(ApplicationMixin, TemplateView):
                 application=application, actor=request.user, answers=answers_from(request.POST, application)
             )
         except (ValidationError, PermissionDenied) as exc:
-            _messages_from(request, exc)
+            refusal_messages(request, exc)
             return self.render_to_response(
                 self.get_context_data(), status=409 if isinstance(exc, services.EditConflict) else 400
             )
@@ -188,30 +180,6 @@ def application_context(application: Application) -> dict:
     }
 
 
-def returned_comments(application: Application) -> list[tuple[str, str]]:
-    """When changes were requested: the reviewers' comments, per pair, without their names."""
-    if (
-        application.state != State.DRAFT
-        or not application.transitions.filter(to_state=State.DRAFT, from_state__gt="").exists()
-    ):
-        return []
-    found = []
-    for index, assignment in enumerate(application.assignments.order_by("assigned_at", "pk")):
-        for score in assignment.scores.exclude(comment="").order_by("standard", "domain"):
-            found.append(
-                (
-                    _("Reviewer %(letter)s, standard %(number)s, %(domain)s")
-                    % {
-                        "letter": "AB"[index % 2],
-                        "number": score.standard,
-                        "domain": scoring.DOMAIN_NAMES[score.domain],
-                    },
-                    score.comment,
-                )
-            )
-    return found
-
-
 class ApplicationActionView(ApplicationMixin, View):
     """POST-only steps of the lead: refresh the frozen figures, submit, upload or remove evidence."""
 
@@ -250,7 +218,7 @@ class ApplicationActionView(ApplicationMixin, View):
                 services.evidence_remove(evidence=evidence, actor=request.user)
                 messages.success(request, _("%(name)s removed.") % {"name": evidence.original_name})
         except (ValidationError, PermissionDenied) as exc:
-            _messages_from(request, exc)
+            refusal_messages(request, exc)
         return redirect(application_url(application))
 
 
@@ -354,7 +322,8 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
             )
             for code, name, pairs in context["by_domain"]
         ]
-        both_done = all(a.submitted_at for a in application.assignments.all()) and application.assignments.count() == 2
+        assignments = list(application.assignments.all())
+        both_done = len(assignments) == 2 and all(a.submitted_at for a in assignments)
         context["both_done"] = both_done
         context["pairs"] = selectors.pair_scores(application) if both_done else []
         context["problems"] = services.review_problems(assignment) if not assignment.submitted_at else []
@@ -391,7 +360,7 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         except (ValidationError, PermissionDenied) as exc:
             if is_htmx:
                 return HttpResponse(" ".join(getattr(exc, "messages", [str(exc)])), status=400)
-            _messages_from(request, exc)
+            refusal_messages(request, exc)
             return redirect("recognition:review", assignment_id=assignment.pk)
         if is_htmx:  # the saved mark, and the submit checklist brought up to date
             saved_at = _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
@@ -447,9 +416,9 @@ class StaffApplicationView(GlobalCapabilityRequired, TemplateView):
             if application.state in (State.SUBMITTED, State.UNDER_REVIEW) and application.assignments.count() < 2
             else []
         )
-        context["pairs"] = selectors.pair_scores(application)
+        context["pairs"] = pairs = selectors.pair_scores(application)
         context["result"] = (
-            selectors.computed_result(application)
+            selectors.computed_result(application, pairs)
             if application.state in (State.RECONCILIATION, State.DECISION, State.RECOGNISED, State.NOT_RECOGNISED)
             else None
         )
@@ -510,7 +479,7 @@ class StaffApplicationView(GlobalCapabilityRequired, TemplateView):
             else:
                 raise ValidationError(_("Unknown action."))
         except (ValidationError, PermissionDenied) as exc:
-            _messages_from(request, exc)
+            refusal_messages(request, exc)
             return self.render_to_response(self.get_context_data(), status=400)
         return redirect("recognition:staff_application", application_id=application.pk)
 
