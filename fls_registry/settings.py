@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "recognition.send_expiry_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Training-day reminders, 7 days and 1 day before: each is claimed once, so hourly is safe.
+    "mentorship-reminders": {"task": "mentorship.send_reminders", "schedule": 3600.0},
     "kpis-recompute-all": {
         "task": "kpis.recompute_all",
         "schedule": crontab(hour=2, minute=30),

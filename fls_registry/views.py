@@ -26,6 +26,7 @@ def healthz(request):
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home_public.html")
+    from mentorship.selectors import pending_requests_for
     from recognition.selectors import open_reviews_of, staff_open_applications
 
     return render(
@@ -35,5 +36,6 @@ def home(request):
             "memberships": memberships_for_user(request.user),
             "reviews_to_do": open_reviews_of(request.user),
             "applications_open": staff_open_applications(request.user),
+            "mentorship_waiting": pending_requests_for(request.user),
         },
     )

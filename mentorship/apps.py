@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MentorshipConfig(AppConfig):
     name = "mentorship"
     verbose_name = _("Mentorship")
+
+    def ready(self):
+        from mentorship import permissions
+
+        permissions.register()

@@ -265,6 +265,11 @@ class AccessEvent(ProgrammeOwnedModel):
         REVIEWER_ASSIGNED = "reviewer_assigned", _("Reviewer assigned to a recognition application")
         REVIEWER_UNASSIGNED = "reviewer_unassigned", _("Reviewer removed from a recognition application")
         EVIDENCE_DOWNLOADED = "evidence_downloaded", _("Recognition evidence downloaded")
+        CHAMPION_OFFER_CHANGED = "champion_offer_changed", _("Champion offer changed")
+        CANDIDATE_PROFILE_CHANGED = "candidate_profile_changed", _("Candidate profile changed")
+        JOIN_REQUEST_APPROVED = "join_request_approved", _("Request to join approved")
+        JOIN_REQUEST_DECLINED = "join_request_declined", _("Request to join declined")
+        SEAT_PROPOSED = "seat_proposed", _("Training-day seat proposed to a candidate site")
 
     programme = models.ForeignKey(
         Programme,

@@ -3,7 +3,9 @@ already has an application is left as it is.
 
 - Milano: recognised gold; Sheffield: recognised silver, with its certificate;
 - Lyon: under review, the second demo reviewer done, reviewer@demo.fls still to score;
-- Taipei: changes requested by IOF staff; Yaroslavl: a draft for its lead to complete.
+- Taipei: changes requested by IOF staff;
+- Yaroslavl: recognised silver (so it can mentor as a champion), with a draft for its lead to
+  complete that aims at gold.
 """
 
 from django.contrib.auth import get_user_model
@@ -11,7 +13,7 @@ from django.db import transaction
 
 from programmes.models import Programme
 from recognition import services
-from recognition.models import Application
+from recognition.models import Application, Recognition
 from recognition.scoring import DOMAINS
 
 REVIEWERS = [("reviewer@demo.fls", "CH"), ("reviewer2@demo.fls", "ES")]
@@ -93,19 +95,19 @@ def load() -> list[str]:
         "sheffield-nhs": "silver",
         "lyon-sud": "under_review",
         "taipei-ntuh": "changes_requested",
-        "yaroslavl-rech": "draft",
+        "yaroslavl-rech": "silver_then_draft",
     }
     for slug, outcome in plan.items():
         programme = programmes.get(slug)
         if programme is None or Application.objects.for_programme(programme).exists():
             continue
-        if outcome == "draft":
-            _draft(programme, ["hip", "outpatient", "organisation"])
-        elif outcome in ("gold", "silver"):
+        if outcome in ("gold", "silver", "silver_then_draft"):
             application = _submitted_with_reviewers(programme, DOMAINS, staff, [reviewer, reviewer2], claimed=3)
             for person in (reviewer, reviewer2):
                 _review(application, person, 3 if outcome == "gold" else 2)
             services.application_decide(application=application, actor=staff, comment="Confirmed by IOF staff.")
+            if outcome == "silver_then_draft" and Recognition.objects.for_programme(programme).exists():
+                _draft(programme, ["hip", "outpatient", "organisation"])
         elif outcome == "under_review":
             application = _submitted_with_reviewers(
                 programme, ["hip", "inpatient", "organisation"], staff, [reviewer, reviewer2]

@@ -1,0 +1,163 @@
+"""Thin Celery wrappers: ids in, one service or one message out, JSON only; e-mails retried."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from accounts.models import User
+from mentorship.calendar import booking_ics
+from mentorship.models import Booking, BookingStatus, JoinRequest, SeatProposal
+from mentorship.permissions import MC
+from programmes.authority import roles_holding
+from recognition.tasks import DATABASE_RETRY, EMAIL_RETRY
+
+# Who hears of each event: the mentor's side (the offer's contact), the mentee's side (the
+# attendee and the person who booked), or both.
+AUDIENCE = {
+    BookingStatus.REQUESTED: ("mentor",),
+    BookingStatus.WAITING: ("mentee",),
+    "promoted": ("mentor", "mentee"),
+    BookingStatus.CONFIRMED: ("mentee",),
+    BookingStatus.DECLINED: ("mentee",),
+    BookingStatus.CANCELLED: ("mentor", "mentee"),
+    BookingStatus.ATTENDED: ("mentee",),
+    BookingStatus.NO_SHOW: ("mentee",),
+    "reminder": ("mentee",),
+}
+SUBJECTS = {
+    BookingStatus.REQUESTED: "Seat requested on your training day of {date}",
+    BookingStatus.WAITING: "On the waiting list for the training day of {date}",
+    "promoted": "A seat became free on the training day of {date}",
+    BookingStatus.CONFIRMED: "Seat confirmed: training day of {date} at {champion}",
+    BookingStatus.DECLINED: "Seat declined: training day of {date} at {champion}",
+    BookingStatus.CANCELLED: "Booking cancelled: training day of {date} at {champion}",
+    BookingStatus.ATTENDED: "Thank you for attending: please rate the training day of {date}",
+    BookingStatus.NO_SHOW: "Marked as not attending the training day of {date}",
+    "reminder": "Reminder: training day at {champion} on {date}",
+}
+
+
+def _language(*candidates) -> str:
+    available = dict(settings.LANGUAGES)
+    return next((code for code in candidates if code in available), settings.LANGUAGE_CODE)
+
+
+def _recipients(booking: Booking, side: str) -> list[str]:
+    if side == "mentor":
+        offer = getattr(booking.training_day.programme, "champion_offer", None)
+        return [offer.contact_email] if offer else []
+    found = [booking.attendee_email]
+    if booking.requested_by_id and booking.requested_by.is_active:
+        found.append(booking.requested_by.email.lower())
+    return found
+
+
+@shared_task(name="mentorship.send_booking_email", **EMAIL_RETRY)
+def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -> int:
+    """One message per address concerned by a booking's step; a confirmation carries the .ics
+    invitation, a cancellation of a confirmed seat the matching CANCEL."""
+    booking = (
+        Booking.objects.select_related("training_day__programme__champion_offer", "candidate", "requested_by")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or event not in SUBJECTS:
+        return 0
+    extra = extra or {}
+    day = booking.training_day
+    sent = 0
+    for side in AUDIENCE[event]:
+        recipients = list(dict.fromkeys(_recipients(booking, side)))
+        if not recipients:
+            continue
+        language = _language(day.language) if side == "mentee" else _language(*day.programme.languages)
+        with translation.override(language):
+            subject = SUBJECTS[event].format(date=day.date.isoformat(), champion=day.programme.name)
+            body = render_to_string(
+                "mentorship/email/booking.txt",
+                {
+                    "booking": booking,
+                    "day": day,
+                    "event": event,
+                    "extra": extra,
+                    "side": side,
+                    "site_url": settings.SITE_URL,
+                },
+            )
+        message = EmailMessage(subject, body, None, recipients)
+        if side == "mentee" and event == BookingStatus.CONFIRMED:
+            message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
+        if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
+            message.attach(
+                "training-day.ics", booking_ics(booking, cancel=True), "text/calendar; method=CANCEL; charset=utf-8"
+            )
+        message.send()
+        sent += len(recipients)
+    return sent
+
+
+@shared_task(name="mentorship.send_join_request_email", **EMAIL_RETRY)
+def send_join_request_email(request_id: int) -> int:
+    """A new request goes to IOF staff; a decline goes back to its contact (an approval sends the
+    lead invitation instead)."""
+    join_request = JoinRequest.objects.filter(pk=request_id).first()
+    if join_request is None:
+        return 0
+    if join_request.status == JoinRequest.Status.PENDING:
+        recipients = list(
+            User.objects.filter(is_active=True, is_iof_staff=True).values_list("email", flat=True).order_by("email")
+        )
+        subject = f"Request to join the mentorship programme: {join_request.name}"
+    elif join_request.status == JoinRequest.Status.DECLINED:
+        recipients = [join_request.contact_email]
+        subject = f"Your request to join: {join_request.name}"
+    else:
+        return 0
+    if not recipients:
+        return 0
+    body = render_to_string(
+        "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
+    )
+    EmailMessage(subject, body, None, recipients).send()
+    return len(recipients)
+
+
+@shared_task(name="mentorship.send_proposal_email", **EMAIL_RETRY)
+def send_proposal_email(proposal_id: int) -> int:
+    """IOF staff propose a seat: the candidate site's lead and coordinators are invited to book it."""
+    proposal = (
+        SeatProposal.objects.select_related("candidate", "training_day__programme").filter(pk=proposal_id).first()
+    )
+    if proposal is None or proposal.status != SeatProposal.Status.OPEN:
+        return 0
+    recipients = list(
+        User.objects.filter(
+            is_active=True,
+            memberships__programme=proposal.candidate,
+            memberships__role__in=roles_holding(MC.TAKE_PART),
+        )
+        .values_list("email", flat=True)
+        .order_by("email")
+    )
+    if not recipients:
+        return 0
+    day = proposal.training_day
+    with translation.override(_language(*proposal.candidate.languages)):
+        body = render_to_string(
+            "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
+        )
+    EmailMessage(
+        f"A seat for you: training day of {day.date.isoformat()} at {day.programme.name}", body, None, recipients
+    ).send()
+    return len(recipients)
+
+
+@shared_task(name="mentorship.send_reminders", **DATABASE_RETRY)
+def send_reminders() -> dict:
+    from mentorship.services import booking_reminders_send
+
+    return booking_reminders_send()
