@@ -69,7 +69,10 @@ class ChampionOffer(models.Model):
     is_open = models.BooleanField(_("offering mentorship"), default=True)
     languages = _languages_field(_("teaching languages"))
     topics = ArrayField(
-        models.CharField(max_length=20, choices=Topic.choices), verbose_name=_("topics of strength"), default=list
+        models.CharField(max_length=20, choices=Topic.choices),
+        verbose_name=_("topics of strength"),
+        default=list,
+        blank=True,
     )
     contact_name = models.CharField(_("contact person"), max_length=200)
     contact_email = models.EmailField(_("contact e-mail"))

@@ -4,8 +4,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 from tests.factories import PASSWORD, MembershipFactory, ProgrammeFactory, UserFactory
+
+# The live server's listen queue: the concurrency tests open 50 connections at the same instant
+# (the standard library's default of 5 would reset most of them before Django sees them).
+ThreadedWSGIServer.request_queue_size = 128
 from tests.patients.conftest import valid_values
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
@@ -77,6 +82,41 @@ def catalogue(db):
 
     seed(CatalogueVersion, Standard)
     return CatalogueVersion.objects.get(number=1)
+
+
+@pytest.fixture
+def recognise(catalogue):
+    """Give a programme a decided recognition (the workflow itself is tested in tests/recognition)."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from recognition.models import Application, Recognition, State
+
+    def make(programme, level="silver", valid_until=None):
+        now = timezone.now()
+        application = Application.objects.create(
+            programme=programme,
+            catalogue=catalogue,
+            state=State.RECOGNISED,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            frozen_kpis={},
+            frozen_as_of=date(2026, 1, 1),
+            frozen_at=now,
+            created_by=UserFactory(),
+            level=level,
+            decided_at=now,
+        )
+        return Recognition.objects.create(
+            programme=programme,
+            application=application,
+            level=level,
+            decided_at=now,
+            valid_until=valid_until or timezone.localdate() + timedelta(days=3 * 365),
+        )
+
+    return make
 
 
 @pytest.fixture

@@ -146,12 +146,15 @@ OBJECT_OF_ROUTE = {
     "evidence_remove": "evidence",
     "self_assessment": "application",
     "certificate": "application",
+    "day": "training_day",
+    "booking_move": "booking",
+    "booking_rate": "booking",
 }
 OBJECT_ROUTES = [(route, name) for route, name in ROUTES if "<int:" in route]
 
 
 @pytest.fixture
-def foreign_objects(other_programme, make_member, make_episode, settings, tmp_path):
+def foreign_objects(other_programme, make_member, make_episode, settings, tmp_path, recognise):
     """One row of each kind, all belonging to another programme."""
     from datetime import date
 
@@ -189,7 +192,25 @@ def foreign_objects(other_programme, make_member, make_episode, settings, tmp_pa
         domain="organisation",
         upload=SimpleUploadedFile("foreign.pdf", b"%PDF-1.4 foreign"),
     )
+    # Mentorship: the other programme is a champion with a day, booked by a third (candidate) site.
+    from mentorship import services as mentorship_services
+    from tests.factories import ProgrammeFactory
+    from tests.mentorship.conftest import open_offer, publish_day
+
+    recognise(other_programme, "gold")
+    open_offer(other_programme, other_lead)
+    training_day = publish_day(other_programme, other_lead)
+    third = ProgrammeFactory(status="candidate", languages=["ru"])
+    booking = mentorship_services.booking_request(
+        training_day=training_day,
+        candidate=third,
+        actor=make_member(third, "lead"),
+        attendee_name="Foreign attendee",
+        attendee_email="foreign.attendee@x.example",
+    )
     return {
+        "training_day": training_day.pk,
+        "booking": booking.pk,
         "application": application.pk,
         "evidence": evidence.pk,
         "episode": episode.pk,
