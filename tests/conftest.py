@@ -7,11 +7,11 @@ import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
 
 from tests.factories import PASSWORD, MembershipFactory, ProgrammeFactory, UserFactory
+from tests.patients.conftest import valid_values
 
 # The live server's listen queue: the concurrency tests open 50 connections at the same instant
 # (the standard library's default of 5 would reset most of them before Django sees them).
 ThreadedWSGIServer.request_queue_size = 128
-from tests.patients.conftest import valid_values
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 

@@ -61,9 +61,11 @@ def test_a_person_cancelled_may_ask_again(day, book, mentee):
 
 def test_no_booking_after_the_deadline(champion, mentor, book):
     day = publish_day(champion, mentor, in_days=10, deadline_in_days=3)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(4)):
-        with pytest.raises(ValidationError, match="Bookings for this day closed on"):
-            book(day)
+    with (
+        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(4)),
+        pytest.raises(ValidationError, match="Bookings for this day closed on"),
+    ):
+        book(day)
     assert Booking.objects.count() == 0
 
 
@@ -74,9 +76,11 @@ def test_the_deadline_day_itself_still_books(champion, mentor, book):
 
 
 def test_no_booking_of_a_past_day(day, book):
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)):
-        with pytest.raises(ValidationError, match="is in the past"):
-            book(day)
+    with (
+        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)),
+        pytest.raises(ValidationError, match="is in the past"),
+    ):
+        book(day)
 
 
 def test_only_a_candidate_site_books(day, other_programme, make_member):
@@ -196,9 +200,11 @@ def test_attendance_is_marked_only_from_the_day(day, book, mentor):
 
 def test_a_confirmed_seat_cannot_be_cancelled_after_the_day(day, book, mentor, mentee):
     booking = services.booking_transition(booking=book(day), to=S.CONFIRMED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)):
-        with pytest.raises(ValidationError, match="The day is over"):
-            services.booking_transition(booking=booking, to=S.CANCELLED, actor=mentee, reason="late")
+    with (
+        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)),
+        pytest.raises(ValidationError, match="The day is over"),
+    ):
+        services.booking_transition(booking=booking, to=S.CANCELLED, actor=mentee, reason="late")
 
 
 # --- The waiting list ------------------------------------------------------------------------

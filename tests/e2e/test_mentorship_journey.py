@@ -1,0 +1,49 @@
+"""Browser journey of mentorship: a mentee finds a day and books; the mentor confirms; the mentee
+sees the seat confirmed."""
+
+import pytest
+
+from mentorship.models import Booking, BookingStatus
+from tests.e2e.test_recognition_journey import log_in
+from tests.mentorship.conftest import candidate, champion, day, mentee, mentor  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+def log_out(page):
+    page.get_by_role("button", name="Log out").click()
+
+
+def test_a_mentee_books_the_mentor_confirms_the_mentee_sees_it(
+    live_server, page, day, candidate, mentee, champion, mentor, artifacts_dir
+):
+    log_in(page, live_server, mentee)
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Find a training day").click()
+    page.get_by_label("Language").select_option("ru")
+    page.get_by_role("button", name="Filter").click()
+    assert page.get_by_role("cell", name="FLS Yaroslavl").is_visible()
+    page.screenshot(path=str(artifacts_dir / "mentorship-find-a-day.png"), full_page=True)
+    page.get_by_role("link", name=day.date.isoformat()).click()
+    page.get_by_label("Attendee's name").fill("Gulnara Safina")
+    page.get_by_label("Attendee's e-mail").fill("gulnara@kazan.example")
+    page.get_by_role("button", name="Request a seat").click()
+    assert page.get_by_text("Seat requested: the mentor will confirm or decline it.").is_visible()
+    assert page.locator(".booking-status").first.inner_text().startswith("Requested")
+    log_out(page)
+
+    log_in(page, live_server, mentor)
+    page.goto(f"{live_server.url}/p/{champion.slug}/mentorship/")
+    requests = page.get_by_role("region", name="Requests to answer")
+    assert requests.get_by_role("cell", name="Gulnara Safina <gulnara@kazan.example>").is_visible()
+    page.screenshot(path=str(artifacts_dir / "mentorship-mentor-requests.png"), full_page=True)
+    requests.get_by_role("button", name="Confirm — Gulnara Safina").click()
+    assert page.get_by_text("The booking of Gulnara Safina is now confirmed.").is_visible()
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    log_out(page)
+
+    log_in(page, live_server, mentee)
+    page.goto(f"{live_server.url}/p/{candidate.slug}/mentorship/")
+    status = page.locator(".booking-status").first
+    assert status.inner_text().startswith("Confirmed")
+    page.screenshot(path=str(artifacts_dir / "mentorship-mentee-confirmed.png"), full_page=True)
