@@ -328,3 +328,65 @@ def make_episode(db):
 @pytest.fixture
 def episode(programme, coordinator, make_episode):
     return make_episode(programme, coordinator)
+
+
+# --- Mentorship ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def champion(programme, lead, recognise):
+    """``programme`` (Yaroslavl), recognised silver, with an open champion offer; ``lead`` is its mentor."""
+    from tests.mentorship.conftest import open_offer
+
+    recognise(programme, "silver")
+    open_offer(programme, lead)
+    return programme
+
+
+@pytest.fixture
+def mentor(champion, lead):
+    return lead
+
+
+@pytest.fixture
+def candidate(db):
+    return ProgrammeFactory(
+        slug="kazan-candidate",
+        name="Kazan FLS (in set-up)",
+        country="RU",
+        city="Kazan",
+        latitude="55.796100",
+        longitude="49.106400",
+        languages=["ru"],
+        care_setting="inpatient",
+        status="candidate",
+    )
+
+
+@pytest.fixture
+def mentee(candidate, make_member):
+    return make_member(candidate, "lead", email="kazan.lead@hospital.example")
+
+
+@pytest.fixture
+def day(champion, mentor):
+    """A day in 30 days with exactly 3 seats, bookable for 23 more days."""
+    from tests.mentorship.conftest import publish_day
+
+    return publish_day(champion, mentor)
+
+
+@pytest.fixture
+def book(candidate, mentee):
+    from mentorship import services
+
+    def make(day, n: int = 1, actor=None):
+        return services.booking_request(
+            training_day=day,
+            candidate=candidate,
+            actor=actor or mentee,
+            attendee_name=f"Attendee {n}",
+            attendee_email=f"attendee{n}@kazan.example",
+        )
+
+    return make

@@ -5,7 +5,6 @@ import pytest
 
 from mentorship.models import Booking, BookingStatus
 from tests.e2e.test_recognition_journey import log_in
-from tests.mentorship.conftest import candidate, champion, day, mentee, mentor  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

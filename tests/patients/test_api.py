@@ -1,3 +1,5 @@
+import re
+
 import yaml
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -165,7 +167,9 @@ def test_the_openapi_schema_validates_and_lists_every_endpoint(db):
     schema = yaml.safe_load(out.getvalue())
     paths = set(schema["paths"])
     for route in _api_routes():
-        openapi = "/" + route.replace("<slug:programme_slug>", "{programme_slug}").replace("<int:pk>", "{id}")
+        openapi = "/" + re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "pk" else "{" + m.group(1) + "}", route
+        )
         assert openapi in paths, openapi
 
 

@@ -30,8 +30,9 @@ def events(action, **filters):
 
 
 def test_programme_roles_allow_what_the_table_says(programme, lead, coordinator, viewer):
-    # Apps above add their own capabilities (recognition: read the programme's applications).
-    assert authority_for(viewer, programme).capabilities == {C.PROGRAMME_READ, "recognition.read"}
+    # Apps above add their own capabilities (recognition: read the programme's applications;
+    # mentorship: read the programme's mentorship page).
+    assert authority_for(viewer, programme).capabilities == {C.PROGRAMME_READ, "recognition.read", "mentorship.read"}
     assert authority_for(coordinator, programme).can(C.PATIENTS_WRITE)
     assert not authority_for(coordinator, programme).can(C.PATIENTS_DELETE)
     assert authority_for(lead, programme).can(C.TEAM_MANAGE) and authority_for(lead, programme).can(C.PATIENTS_AUDIT)
@@ -64,7 +65,7 @@ def test_an_object_of_a_programme_carries_the_programme_roles_and_registered_obj
 
     assert authority_for(coordinator, episode).can(C.PATIENTS_WRITE)
     outsider = make_member(programme, "viewer")
-    assert authority_for(outsider, episode).capabilities == {C.PROGRAMME_READ, "recognition.read"}
+    assert authority_for(outsider, episode).capabilities == {C.PROGRAMME_READ, "recognition.read", "mentorship.read"}
     monkeypatch.setattr(authority, "_object_role_finders", {})
     monkeypatch.setattr(authority, "ROLE_CAPABILITIES", dict(authority.ROLE_CAPABILITIES))
     register_object_roles(
