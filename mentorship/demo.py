@@ -212,36 +212,21 @@ def _days(today) -> list[str]:
         return done
     mentor = _lead(yaroslavl)
     address = "Yaroslavl Regional Clinical Hospital, Yakovlevskaya 7, Yaroslavl"
-    services.training_day_create(
-        programme=yaroslavl,
-        actor=mentor,
-        date=today + timedelta(days=30),
-        seats=3,
-        language="ru",
-        agenda=AGENDA,
-        address=address,
-        booking_deadline=today + timedelta(days=23),
-    )
-    later = services.training_day_create(
-        programme=yaroslavl,
-        actor=mentor,
-        date=today + timedelta(days=72),
-        seats=5,
-        language="ru",
-        agenda=AGENDA,
-        address=address,
-        booking_deadline=today + timedelta(days=65),
-    )
-    services.training_day_create(
-        programme=yaroslavl,
-        actor=mentor,
-        date=today + timedelta(days=110),
-        seats=4,
-        language="en",
-        agenda=AGENDA,
-        address=address,
-        booking_deadline=today + timedelta(days=100),
-    )
+    published = [
+        services.training_day_create(
+            programme=yaroslavl,
+            actor=mentor,
+            date=today + timedelta(days=offset),
+            seats=seats,
+            language=language,
+            agenda=AGENDA,
+            address=address,
+            booking_deadline=today + timedelta(days=offset - notice),
+        )
+        # in days, seats, language, booking closes this many days before
+        for offset, seats, language, notice in ((30, 3, "ru", 7), (72, 5, "ru", 7), (110, 4, "en", 10))
+    ]
+    later = published[1]
     kazan = Programme.objects.filter(slug="kazan-candidate").first()
     if kazan is not None:
         kazan_lead = _lead(kazan)

@@ -228,8 +228,8 @@ def open_proposals(programme: Programme):
 # --- Matching facts (aggregates only) ------------------------------------------------------------
 
 
-def _latest_bands(programme_ids) -> dict[int, dict[str, str]]:
-    """Each programme's latest stored result with patients in it (its own KPI set): code → band."""
+def _latest_kpis(programme_ids) -> dict[int, list[dict]]:
+    """Each programme's latest stored result with patients in it (its own KPI set): its KPI dicts."""
     latest = (
         KpiResult.objects.all_programmes()
         .filter(programme_id__in=programme_ids, kpi_set=F("programme__kpi_set"), episodes__gt=0)
@@ -237,18 +237,18 @@ def _latest_bands(programme_ids) -> dict[int, dict[str, str]]:
         .distinct("programme_id")
         .only("programme_id", "kpis")
     )
-    return {r.programme_id: {k["code"]: k.get("band") for k in r.kpis} for r in latest}
+    return {r.programme_id: r.kpis for r in latest}
+
+
+def _latest_bands(programme_ids) -> dict[int, dict[str, str]]:
+    return {pk: {k["code"]: k.get("band") for k in kpis} for pk, kpis in _latest_kpis(programme_ids).items()}
 
 
 def _latest_percents(programme_ids) -> dict[int, dict[str, float]]:
-    latest = (
-        KpiResult.objects.all_programmes()
-        .filter(programme_id__in=programme_ids, kpi_set=F("programme__kpi_set"), episodes__gt=0)
-        .order_by("programme_id", "-period_end", "period_kind")
-        .distinct("programme_id")
-        .only("programme_id", "kpis")
-    )
-    return {r.programme_id: {k["code"]: k["percent"] for k in r.kpis if k.get("percent") is not None} for r in latest}
+    return {
+        pk: {k["code"]: k["percent"] for k in kpis if k.get("percent") is not None}
+        for pk, kpis in _latest_kpis(programme_ids).items()
+    }
 
 
 def topics_of_kpis(codes) -> frozenset[str]:
