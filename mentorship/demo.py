@@ -33,6 +33,7 @@ from mentorship.models import (
 )
 from mentorship.permissions import MENTEE, MENTOR
 from programmes.models import Programme
+from recognition.demo import lead_of
 
 OFFERS = {
     "yaroslavl-rech": (
@@ -123,17 +124,13 @@ AGENDA = (
 )
 
 
-def _lead(programme: Programme):
-    return programme.memberships.filter(role="lead").select_related("user").first().user
-
-
 def _offers(today) -> list[str]:
     done = []
     for slug, (languages, topics, text) in OFFERS.items():
         programme = Programme.objects.filter(slug=slug).first()
         if programme is None or ChampionOffer.objects.filter(programme=programme).exists():
             continue
-        lead = _lead(programme)
+        lead = lead_of(programme)
         services.champion_offer_save(
             programme=programme,
             actor=lead,
@@ -149,7 +146,7 @@ def _offers(today) -> list[str]:
         done.append(f"{slug}: champion offer open")
     taipei = Programme.objects.filter(slug="taipei-ntuh").first()
     if taipei is not None and not ChampionOffer.objects.filter(programme=taipei).exists():
-        lead = _lead(taipei)
+        lead = lead_of(taipei)
         ChampionOffer.objects.create(
             programme=taipei,
             languages=["zh", "en"],
@@ -166,7 +163,7 @@ def _candidates(staff) -> list[str]:
     done = []
     kazan = Programme.objects.filter(slug="kazan-candidate").first()
     if kazan is not None and not CandidateProfile.objects.filter(programme=kazan).exists():
-        lead = _lead(kazan)
+        lead = lead_of(kazan)
         services.candidate_profile_save(
             programme=kazan,
             actor=lead,
@@ -210,7 +207,7 @@ def _days(today) -> list[str]:
     yaroslavl = Programme.objects.filter(slug="yaroslavl-rech").first()
     if yaroslavl is None or TrainingDay.objects.for_programme(yaroslavl).exists():
         return done
-    mentor = _lead(yaroslavl)
+    mentor = lead_of(yaroslavl)
     address = "Yaroslavl Regional Clinical Hospital, Yakovlevskaya 7, Yaroslavl"
     published = [
         services.training_day_create(
@@ -229,7 +226,7 @@ def _days(today) -> list[str]:
     later = published[1]
     kazan = Programme.objects.filter(slug="kazan-candidate").first()
     if kazan is not None:
-        kazan_lead = _lead(kazan)
+        kazan_lead = lead_of(kazan)
         services.booking_request(
             training_day=later,
             candidate=kazan,
@@ -245,7 +242,7 @@ def _days(today) -> list[str]:
         if programme is not None and ChampionOffer.objects.filter(programme=programme, is_open=True).exists():
             services.training_day_create(
                 programme=programme,
-                actor=_lead(programme),
+                actor=lead_of(programme),
                 date=today + timedelta(days=offset),
                 seats=seats,
                 language=language,

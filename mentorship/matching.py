@@ -241,8 +241,8 @@ def score_matrix(candidates: list[Site], champions: list[Site], days: list[Day])
     km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
     distance = np.where(np.isnan(km), 0.0, WEIGHTS["distance"] * np.maximum(0.0, 1.0 - km / DISTANCE_SCALE_KM))
 
-    champion_part = distance
-    champion_part = champion_part + np.array(
+    # Every part but the language depends on the champion only: candidates × champions, summed.
+    champion_part = distance + np.array(
         [[WEIGHTS["country"] if c.country and c.country == h.country else 0.0 for h in champions] for c in candidates]
     )
     champion_part += np.array([[setting_points(c.care_setting, h.care_setting) for h in champions] for c in candidates])

@@ -29,6 +29,8 @@ from mentorship.models import (
     SeatProposal,
     TrainingDay,
 )
+from mentorship.permissions import MC
+from programmes.authority import authority_for, roles_holding
 from programmes.models import ExpectedCaseload, Programme, ProgrammeStatus
 from recognition.scoring import GOLD, SILVER
 from recognition.selectors import current_recognition, valid_recognitions
@@ -120,6 +122,19 @@ def any_day(pk) -> TrainingDay:
     return day
 
 
+def _mark_booking_state(day: TrainingDay, offer_open: bool, today: date) -> TrainingDay:
+    """What a page shows of a day: whether its champion's offer is open and whether it still books
+    (the booking service decides under the day's lock; this is the same rule, for display)."""
+    day.offer_open = offer_open
+    day.bookable = offer_open and day.date >= today and day.booking_deadline >= today
+    return day
+
+
+def public_day(pk, today: date | None = None) -> TrainingDay:
+    day = any_day(pk)
+    return _mark_booking_state(day, offer_status(day.programme) == OfferStatus.OPEN, today or timezone.localdate())
+
+
 @dataclass(frozen=True)
 class DayFilters:
     language: str = ""
@@ -149,8 +164,7 @@ def upcoming_days(*, today: date | None = None, filters: DayFilters = DayFilters
     here = site_of(near) if near is not None else None
     found = []
     for day in days:
-        day.offer_open = day.programme_id in open_ids
-        day.bookable = day.offer_open and day.booking_deadline >= today
+        _mark_booking_state(day, day.programme_id in open_ids, today)
         day.distance_km = matching.distance_km(here, site_of(day.programme)) if here is not None else None
         if filters.max_km is not None and (day.distance_km is None or day.distance_km > filters.max_km):
             continue
@@ -209,9 +223,6 @@ def booking_for(programme: Programme, pk) -> Booking:
 
 def candidate_programmes_of(user):
     """The candidate sites ``user`` may book for (lead or coordinator there)."""
-    from mentorship.permissions import MC
-    from programmes.authority import roles_holding
-
     return Programme.objects.filter(
         status=ProgrammeStatus.CANDIDATE,
         memberships__user=user,
@@ -313,10 +324,9 @@ def site_of(programme: Programme, **facts) -> matching.Site:
     )
 
 
-def free_seats_by_champion(programme_ids, today: date | None = None) -> dict[int, int]:
-    """Free seats on each champion's bookable days of the next 6 months."""
-    today = today or timezone.localdate()
-    days = _with_counts(
+def _bookable_days_ahead(programme_ids, today: date):
+    """The champions' days still taking bookings in the next 6 months, with their seat counts."""
+    return _with_counts(
         TrainingDay.objects.all_programmes().filter(
             programme_id__in=programme_ids,
             date__gte=today,
@@ -324,7 +334,12 @@ def free_seats_by_champion(programme_ids, today: date | None = None) -> dict[int
             booking_deadline__gte=today,
         )
     )
+
+
+def free_seats_by_champion(programme_ids, today: date | None = None) -> dict[int, int]:
+    """Free seats on each champion's bookable days of the next 6 months."""
     found: dict[int, int] = {}
+    days = _bookable_days_ahead(programme_ids, today or timezone.localdate())
     for programme_id, free in days.values_list("programme_id", "free_seats"):
         found[programme_id] = found.get(programme_id, 0) + max(free, 0)
     return found
@@ -426,16 +441,7 @@ def cohort(today: date | None = None) -> Cohort:
     )
     rows = [
         day
-        for day in _with_counts(
-            TrainingDay.objects.all_programmes().filter(
-                programme_id__in=list(index),
-                date__gte=today,
-                date__lte=today + timedelta(days=HORIZON_DAYS),
-                booking_deadline__gte=today,
-            )
-        )
-        .select_related("programme")
-        .order_by("date", "id")
+        for day in _bookable_days_ahead(list(index), today).select_related("programme").order_by("date", "id")
         if day.free_seats - proposed.get(day.pk, 0) > 0
     ]
     days = [
@@ -461,9 +467,6 @@ def decided_requests(limit: int = 50):
 
 def pending_requests_for(user) -> int | None:
     """For IOF staff's home page: how many requests to join wait (None for everyone else)."""
-    from mentorship.permissions import MC
-    from programmes.authority import authority_for
-
     if not authority_for(user).can(MC.MANAGE):
         return None
     return pending_requests().count()

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from mentorship import selectors
 from mentorship.models import (
-    ON_THE_DAY,
     SEAT_HOLDING,
     Booking,
     BookingEvent,
@@ -35,13 +34,10 @@ from mentorship.permissions import MC, MENTEE, MENTOR, REGISTRY, booking_sides
 from programmes import services as programme_services
 from programmes.authority import authority_for
 from programmes.models import AccessEvent, Programme, ProgrammeStatus
+from recognition.services import EditConflict
 
 S = BookingStatus
 A = AccessEvent.Action
-
-
-class EditConflict(ValidationError):
-    """Someone saved the same thing since it was opened: nothing was overwritten."""
 
 
 def _on_commit_email(booking: Booking, event: str, **extra) -> None:
@@ -352,6 +348,13 @@ def training_day_update(
 # --- Bookings -------------------------------------------------------------------------------------
 
 
+def _already_on_the_day(email: str) -> ValidationError:
+    """The partial unique index (day, lower(e-mail)) refused a second place: the one check there is."""
+    return ValidationError(
+        _("%(email)s already has a seat or a place on the waiting list for this day.") % {"email": email}
+    )
+
+
 def _record(booking: Booking, *, from_status: str, actor, side: str, reason: str = "") -> None:
     BookingEvent.objects.create(
         booking=booking, from_status=from_status, to_status=booking.status, actor=actor, side=side, reason=reason
@@ -370,9 +373,7 @@ def booking_request(
     attendee_name = attendee_name.strip()
     attendee_email = attendee_email.strip().lower()
     probe = Booking(attendee_name=attendee_name, attendee_email=attendee_email)
-    probe.clean_fields(
-        exclude=[f.name for f in Booking._meta.fields if f.name not in ("attendee_name", "attendee_email")]
-    )
+    probe.clean_fields(exclude={f.name for f in Booking._meta.fields} - {"attendee_name", "attendee_email"})
     day = _locked_day(training_day.pk)
     today = timezone.localdate()
     if day.date < today:
@@ -383,10 +384,6 @@ def booking_request(
         )
     if selectors.offer_status(day.programme) != selectors.OfferStatus.OPEN:
         raise ValidationError(_("This champion's offer is paused: it takes no bookings for now."))
-    if Booking.objects.filter(training_day=day, attendee_email__iexact=attendee_email, status__in=ON_THE_DAY).exists():
-        raise ValidationError(
-            _("%(email)s already has a seat or a place on the waiting list for this day.") % {"email": attendee_email}
-        )
     status = S.REQUESTED if _held(day) < day.seats else S.WAITING
     try:
         with transaction.atomic():
@@ -398,10 +395,10 @@ def booking_request(
                 status=status,
                 requested_by=actor,
             )
-    except IntegrityError:  # the partial unique index: the same person twice on one day
-        raise ValidationError(
-            _("%(email)s already has a seat or a place on the waiting list for this day.") % {"email": attendee_email}
-        ) from None
+    except IntegrityError as exc:
+        if "booking_one_seat_per_person_and_day" not in str(exc):
+            raise
+        raise _already_on_the_day(attendee_email) from None
     _record(booking, from_status="", actor=actor, side=MENTEE)
     SeatProposal.objects.filter(candidate=candidate, training_day=day, status=SeatProposal.Status.OPEN).update(
         status=SeatProposal.Status.BOOKED
@@ -536,7 +533,6 @@ def booking_reminders_send(*, today: date | None = None) -> dict[str, int]:
     confirmed within the last day gets only the 1-day reminder."""
     today = today or timezone.localdate()
     now = timezone.now()
-    sent = {"1": 0, "7": 0}
     confirmed = Booking.objects.filter(status=S.CONFIRMED, training_day__date__gte=today)
     with transaction.atomic():
         one_day = list(
@@ -556,8 +552,7 @@ def booking_reminders_send(*, today: date | None = None) -> dict[str, int]:
             _on_commit_email(Booking(pk=pk), "reminder", days=1)
         for pk in seven:
             _on_commit_email(Booking(pk=pk), "reminder", days=7)
-    sent["1"], sent["7"] = len(one_day), len(seven)
-    return sent
+    return {"1": len(one_day), "7": len(seven)}
 
 
 # --- Cohort proposals -----------------------------------------------------------------------------
@@ -575,13 +570,11 @@ def seat_proposals_confirm(*, actor, pairs: list[tuple[int, int, float]]) -> lis
     today = timezone.localdate()
     open_ids = selectors.open_champion_ids(today)
     created = []
-    per_day: dict[int, int] = {}
     for candidate_id, day_id, score in pairs:
         candidate = candidates.get(candidate_id)
         if candidate is None or candidate.status != ProgrammeStatus.CANDIDATE:
             raise ValidationError(_("Programme %(id)s is not a candidate site.") % {"id": candidate_id})
         day = _locked_day(day_id)
-        per_day[day.pk] = per_day.get(day.pk, 0) + 1
         proposed = SeatProposal.objects.filter(training_day=day, status=SeatProposal.Status.OPEN).count()
         if day.programme_id not in open_ids or day.booking_deadline < today:
             raise ValidationError(_("%(day)s no longer takes bookings: recompute the proposal.") % {"day": day})

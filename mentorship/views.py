@@ -31,7 +31,7 @@ from mentorship.forms import (
     TrainingDayForm,
 )
 from mentorship.models import BookingStatus, JoinRequest, Topic
-from mentorship.permissions import MC, MENTEE, MENTOR, booking_sides
+from mentorship.permissions import MC, MENTEE, MENTOR
 from programmes.forms import add_refusal, refusal_messages
 from programmes.models import Programme, ProgrammeStatus
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
@@ -79,11 +79,14 @@ def _profile_form(programme, data=None) -> CandidateProfileForm:
     )
 
 
-def _with_moves(bookings, actor, side: str):
+def _with_moves(bookings, access, side: str):
+    """Each booking with the moves this member may offer. Every booking listed is of the page's
+    programme on ``side`` (its days as mentor, its bookings as mentee), so the member's authority
+    there, resolved once for the page, is their authority on each booking."""
     today = timezone.localdate()
+    sides = {side} if access.can(MC.TAKE_PART) else set()
     found = []
     for booking in bookings:
-        sides = booking_sides(actor, booking) & {side}
         booking.moves = services.allowed_moves(booking, sides, today)
         found.append(booking)
     return found
@@ -106,7 +109,7 @@ class MentorshipView(ProgrammeViewMixin, TemplateView):
         context["may_offer"] = self.access.can(MC.OFFER)
         if is_candidate:
             context["profile_form"] = kwargs.get("profile_form") or _profile_form(programme)
-            context["bookings"] = _with_moves(selectors.bookings_of_candidate(programme), self.request.user, MENTEE)
+            context["bookings"] = _with_moves(selectors.bookings_of_candidate(programme), self.access, MENTEE)
             context["proposals"] = selectors.open_proposals(programme)
             context["rating_form"] = RatingForm()
         else:
@@ -116,7 +119,7 @@ class MentorshipView(ProgrammeViewMixin, TemplateView):
             context["recognition"] = selectors.current_recognition(programme)
             context["offer_form"] = kwargs.get("offer_form") or _offer_form(programme, offer)
             context["days"] = selectors.days_of_champion(programme)
-            context["to_answer"] = _with_moves(selectors.bookings_to_answer(programme), self.request.user, MENTOR)
+            context["to_answer"] = _with_moves(selectors.bookings_to_answer(programme), self.access, MENTOR)
             context["rating"] = selectors.rating_summary(programme)
         return context
 
@@ -185,7 +188,7 @@ class TrainingDayView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         day = selectors.day_for(self.programme, self.kwargs["day_id"])
         context["day"] = day
-        context["bookings"] = _with_moves(selectors.bookings_of_day(day), self.request.user, MENTOR)
+        context["bookings"] = _with_moves(selectors.bookings_of_day(day), self.access, MENTOR)
         context["may_take_part"] = self.access.can(MC.TAKE_PART)
         context["form"] = kwargs.get("form") or TrainingDayEditForm(
             initial={
@@ -332,16 +335,13 @@ class TrainingDayPublicView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        day = selectors.any_day(self.kwargs["day_id"])
-        day.offer_open = selectors.offer_status(day.programme) == selectors.OfferStatus.OPEN
+        day = selectors.public_day(self.kwargs["day_id"])
         candidates = list(selectors.candidate_programmes_of(self.request.user))
         context.update(
             day=day,
             candidates=candidates,
             form=kwargs.get("form") or BookingForm(candidates=candidates, initial=self._initial(candidates)),
-            bookable=day.offer_open
-            and day.booking_deadline >= timezone.localdate()
-            and day.date >= timezone.localdate(),
+            bookable=day.bookable,
             offer=selectors.offer_of(day.programme),
         )
         return context

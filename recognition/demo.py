@@ -38,12 +38,12 @@ def _users():
     return staff, reviewers
 
 
-def _lead(programme):
+def lead_of(programme):
     return programme.memberships.filter(role="lead").select_related("user").first().user
 
 
 def _draft(programme, domains, claimed=2):
-    lead = _lead(programme)
+    lead = lead_of(programme)
     application = services.application_start(
         programme=programme, actor=lead, period_start=services.latest_period_start(), domains=list(domains)
     )
