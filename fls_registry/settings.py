@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kpis",
     "recognition",
     "mentorship",
+    "network",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,19 @@ RECOGNITION_REVIEW_DAYS = env.int("RECOGNITION_REVIEW_DAYS", default=28)
 RECOGNITION_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 RECOGNITION_REMINDER_DAYS = (90, 30)
 
+# --- The public face (network) -------------------------------------------------------------------
+# Map tiles: a URL template such as https://tile.openstreetmap.org/{z}/{x}/{y}.png and the attribution
+# its provider requires. Empty: no tiles (an intranet); the map then draws the vendored country outlines.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# How long the public figures and the map's GeoJSON are served from the cache (seconds).
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=120)
+PUBLIC_API_RATE = env.str("PUBLIC_API_RATE", default="120/min")
+NETWORK_RESOURCE_MAX_BYTES = env.int("NETWORK_RESOURCE_MAX_BYTES", default=20 * 1024 * 1024)
+
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -275,6 +289,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "programmes.inputs.api_exception_handler",
+    # Per client address, for the anonymous public endpoints (network.api); kept in the cache.
+    "DEFAULT_THROTTLE_RATES": {"public": PUBLIC_API_RATE},
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -24,8 +24,10 @@ def healthz(request):
 
 
 def home(request):
+    from network.public_cache import summary
+
     if not request.user.is_authenticated:
-        return render(request, "home_public.html")
+        return render(request, "home_public.html", {"figures": summary()})
     from mentorship.selectors import pending_requests_for
     from recognition.selectors import open_reviews_of, staff_open_applications
 
@@ -37,5 +39,6 @@ def home(request):
             "reviews_to_do": open_reviews_of(request.user),
             "applications_open": staff_open_applications(request.user),
             "mentorship_waiting": pending_requests_for(request.user),
+            "figures": summary(),
         },
     )

@@ -104,12 +104,6 @@ class ProgrammeProfileForm(forms.Form):
     kpi_set = forms.ChoiceField(
         label=_("KPI set"), choices=KPI_SET_CHOICES, help_text=_("The KPI definitions the dashboard and reports use.")
     )
-    public_profile = forms.CharField(
-        label=_("Public profile"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Shown on the public map once the programme is recognised."),
-    )
 
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:
@@ -120,7 +114,6 @@ class ProgrammeProfileForm(forms.Form):
             "city": programme.city,
             "care_setting": programme.care_setting,
             "languages": ";".join(programme.languages),
-            "public_profile": programme.public_profile,
         }
 
     def clean_languages(self):

@@ -3,6 +3,7 @@ from django.test.utils import override_settings
 
 from kpis.services import results_recompute
 from mentorship import demo as mentorship_demo
+from network import demo as network_demo
 from patients import demo as patient_demo
 from programmes import demo as programme_demo
 from recognition import demo as recognition_demo
@@ -23,6 +24,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Recognition of {line}")
             for line in mentorship_demo.load():
                 self.stdout.write(f"Mentorship: {line}")
+            for line in network_demo.load():
+                self.stdout.write(f"Public face: {line}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
         width = max(len(email) for email, _ in logins)

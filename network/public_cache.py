@@ -1,0 +1,42 @@
+"""The public documents (the map's GeoJSON, the figures) are built at most once per cache period.
+
+Each is stored with its ETag under a key that carries a data version: the public face's own writes
+(a lead's opt-in, a resource) bump it, so they show at once; everything else (a recognition decided,
+an offer opened, new KPI figures) shows when the period ends (``PUBLIC_CACHE_SECONDS``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+
+VERSION_KEY = "network:public-version"
+
+
+def bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def cached_document(key: str, build) -> tuple[bytes, str]:
+    """(JSON body, strong ETag) of a public document."""
+    full_key = f"network:{cache.get(VERSION_KEY, 1)}:{key}"
+    found = cache.get(full_key)
+    if found is None:
+        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        found = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        cache.set(full_key, found, timeout=settings.PUBLIC_CACHE_SECONDS)
+    return found
+
+
+def summary() -> dict:
+    """The figures as the pages show them: the same cached document as /api/v1/public/summary."""
+    from network.selectors import network_summary
+
+    body, _etag = cached_document("summary", network_summary)
+    return json.loads(body)
