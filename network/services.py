@@ -74,7 +74,7 @@ def public_listing_save(
     listing.save()
     if changed:
         programme_services.access_event_record(
-            programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=changed
+            programme=programme, actor=actor, action=AccessEvent.Action.PROFILE_CHANGED, fields=sorted(changed)
         )
     # The public text is the programme's own field: its service logs the change.
     programme_services.programme_update(programme=programme, actor=actor, public_profile=public_text.strip())

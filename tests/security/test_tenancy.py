@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from programmes.models import ALL_ROLES
 from programmes.permissions import ProgrammeRoles
 
-PROJECT_APPS = ["accounts", "programmes", "patients", "kpis", "recognition", "mentorship"]
+PROJECT_APPS = ["accounts", "programmes", "patients", "kpis", "recognition", "mentorship", "network"]
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
