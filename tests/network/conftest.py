@@ -67,9 +67,9 @@ def store_year(programme, year, episodes, *, percents=None, denominators=None, n
     """A stored yearly KPI result (as the engine writes it) with chosen figures per KPI code."""
     from datetime import date
 
+    from clinical.kpi_sets import get_kpi_set
     from kpis.engine import band_of
     from kpis.models import KpiResult, PeriodKind
-    from clinical.kpi_sets import get_kpi_set
 
     percents, denominators, numerators = percents or {}, denominators or {}, numerators or {}
     kpis = []
