@@ -94,7 +94,10 @@ SUMMARY = inline_serializer(
         "champions": serializers.IntegerField(help_text="Champion sites with an open mentorship offer."),
         "year": serializers.IntegerField(),
         "episodes_this_year": serializers.IntegerField(
-            allow_null=True, help_text="Rounded to the nearest hundred; null below 5."
+            allow_null=True, help_text="Rounded to the nearest hundred; null below 50 (see the note)."
+        ),
+        "episodes_this_year_note": serializers.ChoiceField(
+            choices=["fewer than 5", "fewer than 50"], allow_null=True, help_text="Why the figure is null."
         ),
     },
 )

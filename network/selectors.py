@@ -199,17 +199,21 @@ def network_summary(day: date | None = None) -> dict:
         champions=Count("id", filter=Q(is_champion=True)),
         episodes=Max(Subquery(year_episodes, output_field=IntegerField())),
     )
-    episodes_this_year = found.pop("episodes") or 0
+    episodes = found.pop("episodes") or 0
+    rounded = round_to_hundred(episodes)
     return {
         **found,
         "recognised": found["gold"] + found["silver"] + found["bronze"],
         "year": day.year,
-        "episodes_this_year": round_to_hundred(episodes_this_year) if episodes_this_year >= MINIMUM_EPISODES else None,
+        "episodes_this_year": rounded or None,
+        "episodes_this_year_note": None
+        if rounded
+        else ("fewer than 5" if episodes < MINIMUM_EPISODES else "fewer than 50"),
     }
 
 
 def round_to_hundred(count: int) -> int:
-    """Nearest hundred, halves up (250 -> 300). Pages show a 0 from 5 to 49 episodes as "fewer than 50"."""
+    """Nearest hundred, halves up (250 -> 300); below 50 that is 0, which the figures show in words."""
     return (count + 50) // 100 * 100
 
 

@@ -190,3 +190,16 @@ def test_an_empty_tile_setting_means_no_tiles(client, world, settings):
     settings.MAP_TILE_URL = ""
     page = client.get(reverse("network:map")).content.decode()
     assert 'data-tile-url=""' in page
+
+
+def test_the_public_endpoints_are_in_the_schema_and_anonymous(client):
+    schema = client.get("/api/schema/?format=json").json()
+    geojson = schema["paths"]["/api/v1/public/programmes.geojson"]["get"]
+    summary = schema["paths"]["/api/v1/public/summary"]["get"]
+    assert "application/geo+json" in geojson["responses"]["200"]["content"]
+    assert {p["name"] for p in geojson["parameters"]} == {"level", "country", "language", "care_setting", "champion"}
+    assert "security" not in schema  # no global requirement: an operation without one is anonymous
+    assert geojson.get("security", []) in ([], [{}])
+    assert summary.get("security", []) in ([], [{}])
+    properties = schema["components"]["schemas"]["NetworkSummary"]["properties"]
+    assert "episodes_this_year" in properties

@@ -27,6 +27,7 @@ def test_summary_matches_the_hand_count(world):
         "champions": 2,
         "year": THIS_YEAR,
         "episodes_this_year": 800,  # 750 to the nearest hundred
+        "episodes_this_year_note": None,
     }
 
 
@@ -37,18 +38,29 @@ def test_summary_is_one_query(world, django_assert_num_queries):
 
 
 @pytest.mark.parametrize(
-    ("episodes", "shown"), [(0, None), (4, None), (5, 0), (49, 0), (50, 100), (149, 100), (150, 200)]
+    ("episodes", "shown", "note"),
+    [
+        (0, None, "fewer than 5"),
+        (4, None, "fewer than 5"),
+        (5, None, "fewer than 50"),
+        (49, None, "fewer than 50"),
+        (50, 100, None),
+        (149, 100, None),
+        (150, 200, None),
+    ],
 )
-def test_episodes_are_rounded_to_the_hundred_and_hidden_below_5(world, episodes, shown):
+def test_episodes_are_rounded_to_the_hundred_and_said_in_words_below_50(world, episodes, shown, note):
     if episodes:
         store_year(world["shown"]["milano-niguarda"], THIS_YEAR, episodes)
-    assert selectors.network_summary()["episodes_this_year"] == shown
+    figures = selectors.network_summary()
+    assert (figures["episodes_this_year"], figures["episodes_this_year_note"]) == (shown, note)
 
 
 def test_the_summary_endpoint_and_the_home_page_show_the_figures(client, world):
     store_year(world["shown"]["milano-niguarda"], THIS_YEAR, 20)
     data = client.get("/api/v1/public/summary").json()
-    assert (data["programmes"], data["gold"], data["episodes_this_year"]) == (3, 1, 0)
+    assert (data["programmes"], data["gold"], data["episodes_this_year"]) == (3, 1, None)
+    assert data["episodes_this_year_note"] == "fewer than 50"
     page = client.get("/").content.decode()
     assert "3 FLS on the map in 3 countries" in page
     assert "Fewer than 50 fracture episodes" in page

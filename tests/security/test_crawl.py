@@ -16,7 +16,17 @@ from tests.factories import UserFactory
 
 LINK = re.compile(r'href="(/[^"#]*)"')
 SKIP = ("logout", "/static/", "/delete/", ".csv", "/pdf/", "/api/schema", "/api/docs")
-ROOTS = ("/p/", "/admin/", "/staff/", "/accounts/profile", "/api/v1/")
+ROOTS = (
+    "/p/",
+    "/admin/",
+    "/staff/",
+    "/accounts/profile",
+    "/api/v1/",
+    "/map/",
+    "/programmes/",
+    "/resources/",
+    "/network/",
+)
 MAX_PAGES = 150
 
 
