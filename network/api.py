@@ -9,7 +9,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -30,6 +32,20 @@ def conditional_response(request, body: bytes, etag: str, content_type: str) -> 
     response["Cache-Control"] = cache_control
     response["Vary"] = "Accept-Encoding"
     return response
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = GEOJSON
+
+
+class AlwaysGeoJSON(BaseContentNegotiation):
+    """The document has one form: whatever the client accepts (application/json, geo+json, */*)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class PublicAPIView(APIView):
@@ -112,6 +128,9 @@ FILTERS = [
 
 class PublicProgrammesGeoJSON(PublicAPIView):
     """The programmes shown on the public map, as a GeoJSON FeatureCollection (RFC 7946)."""
+
+    renderer_classes = [GeoJSONRenderer]
+    content_negotiation_class = AlwaysGeoJSON
 
     @extend_schema(
         operation_id="public_programmes_geojson",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
@@ -356,14 +357,25 @@ def calculator_parameters(programme: Programme, page_values: dict | None = None)
             if name == "risk_by_site":
                 merged = dict(values.get("risk_by_site") or {})
                 for site, risk in value.items():
-                    merged[site] = risk
-                    origins[f"risk_{site}"] = origin
+                    if not _same(merged.get(site), risk):
+                        merged[site] = risk
+                        origins[f"risk_{site}"] = origin
                 values["risk_by_site"] = merged
-            elif value not in (None, ""):
+            elif value not in (None, "") and not _same(values.get(name), value):
                 values[name] = value
                 origins[name] = origin
     sources = {name: (country.sources.get(name, "") if country else "") for name in (*PARAMETER_NAMES, "risk_by_site")}
     return ParameterSet(values, origins, sources, country, override)
+
+
+def _same(current, new) -> bool:
+    """A value restated unchanged (a form sends back every field) keeps its origin and source."""
+    if current in (None, ""):
+        return False
+    try:
+        return Decimal(str(current)) == Decimal(str(new))
+    except InvalidOperation:
+        return str(current).strip().upper() == str(new).strip().upper()
 
 
 def _country_values(country: CalculatorParameters) -> dict:

@@ -348,13 +348,20 @@ def _initial_values(parameters: selectors.ParameterSet) -> dict:
 
 def _parameter_rows(parameters: selectors.ParameterSet) -> list[dict]:
     """Each parameter with its value, origin and source (or "illustrative: set your own")."""
+    labels = {name: field.label for name, field in ParametersForm().fields.items()}
     rows = [
-        {"name": "currency", "value": parameters.values.get("currency"), "origin": parameters.origins.get("currency")}
+        {
+            "name": "currency",
+            "label": labels["currency"],
+            "value": parameters.values.get("currency"),
+            "origin": parameters.origins.get("currency"),
+        }
     ]
     for name, is_share, _bound in NUMERIC_PARAMETERS:
         rows.append(
             {
                 "name": name,
+                "label": labels[name],
                 "value": parameters.values.get(name),
                 "share": is_share,
                 "origin": parameters.origins.get(name),
@@ -365,7 +372,7 @@ def _parameter_rows(parameters: selectors.ParameterSet) -> list[dict]:
         rows.append(
             {
                 "name": f"risk_{site}",
-                "site": site,
+                "label": labels[f"risk_{site}"],
                 "value": risk,
                 "share": True,
                 "origin": parameters.origins.get(f"risk_{site}"),

@@ -38,3 +38,7 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+# The public world of tests/network (who is shown on the map), for the public journeys.
+from tests.network.conftest import world  # noqa: E402, F401

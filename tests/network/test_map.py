@@ -203,3 +203,10 @@ def test_the_public_endpoints_are_in_the_schema_and_anonymous(client):
     assert summary.get("security", []) in ([], [{}])
     properties = schema["components"]["schemas"]["NetworkSummary"]["properties"]
     assert "episodes_this_year" in properties
+
+
+@pytest.mark.parametrize("accept", ["application/geo+json", "application/json", "*/*"])
+def test_geojson_answers_the_accept_headers_clients_send(client, world, accept):
+    response = client.get(GEOJSON, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
