@@ -147,7 +147,9 @@ class PublicProgrammesGeoJSON(PublicAPIView):
             filters = selectors.MapFilters.from_query(request.query_params)
         except ValidationError as exc:
             raise exceptions.ValidationError(exc.message_dict) from None
-        body, etag = cached_document(f"geojson:{filters.cache_key}", lambda: selectors.feature_collection(filters))
+        body, etag = cached_document(
+            f"geojson:{filters.cache_key}", lambda: selectors.feature_collection_json(filters), prebuilt=True
+        )
         return conditional_response(request, body, etag, GEOJSON)
 
 

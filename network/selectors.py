@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from kpis.models import KpiResult, PeriodKind
-from mentorship.models import ChampionOffer, Topic
+from mentorship.models import Topic
 from mentorship.selectors import CHAMPION_LEVELS
 from network import benefits
 from network.models import (
@@ -47,7 +47,6 @@ from network.models import (
     SEARCH_CONFIGS,
     CalculatorOverride,
     CalculatorParameters,
-    PublicListing,
     Resource,
     ResourceKind,
     ResourceStatus,
@@ -116,17 +115,16 @@ def public_programmes(day: date | None = None):
         .filter(programme=OuterRef("pk"), revoked_at__isnull=True, valid_until__gte=day)
         .order_by("-decided_at")
     )
-    offer = ChampionOffer.objects.filter(programme=OuterRef("pk"), is_open=True)
-    listing = PublicListing.objects.filter(programme=OuterRef("pk"))
     return (
         Programme.objects.filter(status=ProgrammeStatus.ACTIVE)
         .annotate(
             level=Subquery(valid.values("level")[:1]),
             valid_until=Subquery(valid.values("valid_until")[:1]),
             verification_code=Subquery(valid.values("verification_code")[:1]),
-            offer_languages=Subquery(offer.values("languages")[:1]),
-            show_on_map=Coalesce(Subquery(listing.values("show_on_map")[:1]), Value(False)),
-            show_kpi_bands=Coalesce(Subquery(listing.values("show_kpi_bands")[:1]), Value(False)),
+            # One-to-one rows: plain left joins, no per-row subquery.
+            offer_languages=Case(When(champion_offer__is_open=True, then=F("champion_offer__languages"))),
+            show_on_map=Coalesce(F("public_listing__show_on_map"), Value(False)),
+            show_kpi_bands=Coalesce(F("public_listing__show_kpi_bands"), Value(False)),
         )
         .annotate(
             is_champion=ExpressionWrapper(
@@ -154,12 +152,22 @@ def filtered(programmes, filters: MapFilters):
     return programmes
 
 
-def map_programmes(filters: MapFilters = MapFilters(), day: date | None = None) -> list[Programme]:
-    return list(
-        filtered(public_programmes(day), filters)
-        .only("slug", "name", "institution", "city", "country", "latitude", "longitude", "languages", "care_setting")
-        .order_by("country", "name")
+MAP_FIELDS = ("slug", "name", "institution", "city", "country", "latitude", "longitude", "languages", "care_setting")
+MAP_ANNOTATIONS = ("level", "valid_until", "is_champion", "offer_languages")
+
+
+def map_programmes(filters: MapFilters = MapFilters(), day: date | None = None) -> list[dict]:
+    """The map's programmes as plain rows (the list, the GeoJSON), each with its country's name."""
+    rows = list(
+        filtered(public_programmes(day), filters).order_by("country", "name").values(*MAP_FIELDS, *MAP_ANNOTATIONS)
     )
+    names: dict[str, str] = {}
+    for row in rows:
+        code = row["country"]
+        if code not in names:
+            names[code] = str(countries.name(code))
+        row["country_name"] = names[code]
+    return rows
 
 
 def public_programme(slug: str, day: date | None = None) -> Programme | None:
@@ -240,37 +248,48 @@ def last_full_year_bands(programme: Programme, day: date | None = None) -> dict 
     return {"year": day.year - 1, "shown": True, "kpis": kpis}
 
 
-def feature_of(programme: Programme) -> dict:
-    """One GeoJSON Feature: programme-level facts only (spec/public.md, "The map")."""
+SLUG_MARK = "slug-mark"
+# The GeoJSON document is built by PostgreSQL in one statement (json_agg over the map's query): a
+# thousand programmes take milliseconds and no Python object per programme.
+FEATURE_COLLECTION_SQL = """
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+    'type', 'Feature',
+    'id', p.slug,
+    'geometry', CASE WHEN p.latitude IS NULL OR p.longitude IS NULL THEN NULL ELSE json_build_object(
+        'type', 'Point', 'coordinates', json_build_array(p.longitude::float8, p.latitude::float8)) END,
+    'properties', json_build_object(
+        'slug', p.slug, 'name', p.name, 'institution', p.institution, 'city', p.city, 'country', p.country,
+        'country_name', %s::jsonb ->> p.country, 'languages', to_json(p.languages),
+        'care_setting', p.care_setting, 'level', p.level, 'valid_until', p.valid_until,
+        'champion', coalesce(p.is_champion, false),
+        'teaching_languages', CASE WHEN p.is_champion THEN to_json(p.offer_languages) ELSE '[]'::json END,
+        'profile_url', %s || p.slug || %s,
+        'training_days_url', CASE WHEN p.is_champion THEN %s || p.slug || %s END)
+) ORDER BY p.country, p.name, p.slug), '[]'::json))::text
+FROM ({inner}) AS p
+"""
+
+
+def feature_collection_json(filters: MapFilters = MapFilters(), day: date | None = None) -> str:
+    """The map's programmes as a GeoJSON FeatureCollection (RFC 7946), as text: programme-level
+    facts only (spec/public.md, "The map"). A programme without coordinates is an unlocated Feature
+    (geometry null); the list beside the map still shows it."""
+    import json
+
+    from django.db import connection
     from django.urls import reverse
 
-    has_place = programme.latitude is not None and programme.longitude is not None
-    properties = {
-        "slug": programme.slug,
-        "name": programme.name,
-        "institution": programme.institution,
-        "city": programme.city,
-        "country": programme.country.code,
-        "country_name": str(programme.country.name),
-        "languages": list(programme.languages),
-        "care_setting": programme.care_setting,
-        "level": programme.level,
-        "valid_until": programme.valid_until.isoformat() if programme.valid_until else None,
-        "champion": bool(programme.is_champion),
-        "teaching_languages": list(programme.offer_languages or []) if programme.is_champion else [],
-        "profile_url": reverse("network:profile", kwargs={"slug": programme.slug}),
-        "training_days_url": reverse("mentorship:champion", kwargs={"slug": programme.slug})
-        if programme.is_champion
-        else None,
-    }
-    geometry = (
-        {"type": "Point", "coordinates": [float(programme.longitude), float(programme.latitude)]} if has_place else None
-    )
-    return {"type": "Feature", "id": programme.slug, "geometry": geometry, "properties": properties}
-
-
-def feature_collection(filters: MapFilters = MapFilters(), day: date | None = None) -> dict:
-    return {"type": "FeatureCollection", "features": [feature_of(p) for p in map_programmes(filters, day)]}
+    inner = filtered(public_programmes(day), filters).order_by().values(*MAP_FIELDS, *MAP_ANNOTATIONS)
+    inner_sql, inner_params = inner.query.sql_with_params()
+    profile = reverse("network:profile", kwargs={"slug": SLUG_MARK}).split(SLUG_MARK)
+    days = reverse("mentorship:champion", kwargs={"slug": SLUG_MARK}).split(SLUG_MARK)
+    names = json.dumps({code: str(name) for code, name in countries}, ensure_ascii=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FEATURE_COLLECTION_SQL.format(inner=inner_sql),
+            [names, *profile, *days, *inner_params],
+        )
+        return cursor.fetchone()[0]
 
 
 # --- Benefits calculator ---------------------------------------------------------------------------

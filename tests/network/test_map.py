@@ -13,7 +13,7 @@ GEOJSON = "/api/v1/public/programmes.geojson"
 
 
 def slugs(**filters):
-    return [p.slug for p in selectors.map_programmes(MapFilters(**filters))]
+    return [row["slug"] for row in selectors.map_programmes(MapFilters(**filters))]
 
 
 def geojson(client, query=""):
