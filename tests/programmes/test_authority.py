@@ -31,8 +31,13 @@ def events(action, **filters):
 
 def test_programme_roles_allow_what_the_table_says(programme, lead, coordinator, viewer):
     # Apps above add their own capabilities (recognition: read the programme's applications;
-    # mentorship: read the programme's mentorship page).
-    assert authority_for(viewer, programme).capabilities == {C.PROGRAMME_READ, "recognition.read", "mentorship.read"}
+    # mentorship: read the programme's mentorship page; network: its benefits calculator).
+    assert authority_for(viewer, programme).capabilities == {
+        C.PROGRAMME_READ,
+        "recognition.read",
+        "mentorship.read",
+        "network.calculate",
+    }
     assert authority_for(coordinator, programme).can(C.PATIENTS_WRITE)
     assert not authority_for(coordinator, programme).can(C.PATIENTS_DELETE)
     assert authority_for(lead, programme).can(C.TEAM_MANAGE) and authority_for(lead, programme).can(C.PATIENTS_AUDIT)
