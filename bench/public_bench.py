@@ -36,20 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PREFIX = "bench-public-"
-COUNTRIES = {
-    "RU": (["ru"], (55.0, 45.0)),
-    "FR": (["fr"], (46.5, 2.5)),
-    "IT": (["it"], (43.0, 12.5)),
-    "ES": (["es"], (40.4, -3.7)),
-    "GB": (["en"], (53.0, -1.5)),
-    "DE": (["de"], (51.0, 10.0)),
-    "PL": (["pl"], (52.0, 19.0)),
-    "TW": (["zh"], (24.0, 121.0)),
-    "BR": (["pt"], (-15.0, -47.0)),
-    "PT": (["pt"], (39.5, -8.0)),
-    "CH": (["de", "fr", "it"], (46.8, 8.2)),
-    "KZ": (["ru", "kk"], (48.0, 67.0)),
-}
+
+from bench.matching_bench import COUNTRIES  # noqa: E402 - the same 12 countries, languages and centres
 
 
 def populate(count: int) -> int:

@@ -70,7 +70,12 @@ def test_an_object_of_a_programme_carries_the_programme_roles_and_registered_obj
 
     assert authority_for(coordinator, episode).can(C.PATIENTS_WRITE)
     outsider = make_member(programme, "viewer")
-    assert authority_for(outsider, episode).capabilities == {C.PROGRAMME_READ, "recognition.read", "mentorship.read"}
+    assert authority_for(outsider, episode).capabilities == {
+        C.PROGRAMME_READ,
+        "recognition.read",
+        "mentorship.read",
+        "network.calculate",
+    }
     monkeypatch.setattr(authority, "_object_role_finders", {})
     monkeypatch.setattr(authority, "ROLE_CAPABILITIES", dict(authority.ROLE_CAPABILITIES))
     register_object_roles(
