@@ -119,3 +119,8 @@ def test_public_text_is_rendered_as_safe_markdown(client, world):
     page = client.get(reverse("network:profile", kwargs={"slug": "lyon-sud"})).content.decode()
     assert "<strong>screen</strong>" in page
     assert '<a href="https://chu.example" rel="nofollow noopener noreferrer">Our site</a>' in page
+
+
+def test_a_profile_names_languages_in_their_own_words(client, world):
+    page = client.get(reverse("network:profile", kwargs={"slug": "milano-niguarda"})).content.decode()
+    assert "teaches in italiano, English" in page
