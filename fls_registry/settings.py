@@ -35,8 +35,17 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 if IS_PRODUCTION:
     problems = []
-    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
-        problems.append("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters")
+    # The same rule as Django's deploy check (security.W009): long, varied, not a generated placeholder.
+    if (
+        SECRET_KEY == DEVELOPMENT_SECRET_KEY
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
+        problems.append(
+            "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters and 5 different ones "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
     if DEBUG:
         problems.append("DJANGO_DEBUG must be false")
     if not ALLOWED_HOSTS:
@@ -80,6 +89,7 @@ MIDDLEWARE = [
     "fls_registry.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fls_registry.middleware.NoStoreByDefaultMiddleware",
     "programmes.inputs.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -181,13 +181,30 @@ class CsvReader:
             if with_nul:
                 yield row_number, None, [RowError(row_number, name, str(NUL_IN_CELL)) for name in with_nul]
                 continue
-            yield row_number, dict(zip(self.header, map(str.strip, cells), strict=True)), []
+            yield row_number, dict(zip(self.header, (restore_cell(cell.strip()) for cell in cells), strict=True)), []
         if self._decode_errors:
             raise CsvRejected(self._decode_errors)
 
 
+# A spreadsheet runs a cell that begins with one of these as a formula (=HYPERLINK(...), +cmd|...).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value) -> str:
+    """An exported cell a spreadsheet will show as text: a leading apostrophe before a formula start
+    (OWASP's advice for CSV injection), and one more before a value that already begins with
+    apostrophes and then a formula start. ``restore_cell`` takes one off again on import."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def restore_cell(text: str) -> str:
+    """The value as it was before ``neutralise_cell``: the round trip of every value is lossless."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
 def write_csv(rows: Iterable[Iterable], header: list[str]) -> Iterator[str]:
-    """Yield CSV text line by line (for streaming responses and files)."""
+    """Yield CSV text line by line (for streaming responses and files); every cell neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -195,5 +212,5 @@ def write_csv(rows: Iterable[Iterable], header: list[str]) -> Iterator[str]:
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(row)
+        writer.writerow([neutralise_cell(cell) for cell in row])
         yield buffer.getvalue()

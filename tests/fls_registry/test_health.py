@@ -53,3 +53,12 @@ def test_healthz_answers_probes_by_ip_address_outside_allowed_hosts(db, client):
     response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
     assert response.status_code == 200
     assert response.json()["database"]["state"] == "up"
+
+
+def test_healthz_carries_the_security_headers(db, client):
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "no-store" in response["Cache-Control"]

@@ -40,6 +40,9 @@ def django_python(code: str, **env_changes):
     [
         ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "a" * 60}, "DJANGO_SECRET_KEY must be set"),  # long, but one letter repeated
+        ({"DJANGO_SECRET_KEY": "abab" * 20}, "DJANGO_SECRET_KEY must be set"),
+        ({"DJANGO_SECRET_KEY": "django-insecure-" + "x1y2z3w4v5" * 5}, "DJANGO_SECRET_KEY must be set"),
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be false"),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must list"),
         ({"EMAIL_URL": None}, "EMAIL_URL must configure SMTP"),

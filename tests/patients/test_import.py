@@ -124,6 +124,21 @@ def test_export_then_import_is_lossless(programme, tmp_path):
         assert next(csv.reader(handle)) == rules.COLUMNS
 
 
+def test_formula_cells_are_exported_as_text_and_come_back_unchanged(programme, tmp_path):
+    data = rows(2)
+    data[0]["patient_ref"] = '=HYPERLINK("http://evil.example","click")'
+    data[1]["patient_ref"] = "-12"
+    run("import_patients", programme.slug, str(write(tmp_path, csv_text(data))))
+    exported = tmp_path / "export.csv"
+    run("export_patients", programme.slug, "--output", str(exported))
+    with exported.open(newline="") as handle:
+        refs = {row["patient_ref"] for row in csv.DictReader(handle)}
+    assert refs == {'\'=HYPERLINK("http://evil.example","click")', "'-12"}
+    assert run("import_patients", programme.slug, str(exported))[1] == "created 0, updated 0, unchanged 2\n"
+    stored = set(Patient.objects.for_programme(programme).values_list("patient_ref", flat=True))
+    assert stored == {'=HYPERLINK("http://evil.example","click")', "-12"}
+
+
 def test_the_same_key_twice_in_a_file_is_an_error(programme, tmp_path):
     data = rows(2) + [valid_values(patient_ref="R00000")]
     status, _out, err = run("import_patients", programme.slug, str(write(tmp_path, csv_text(data))))
