@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test lint migrate demo worker beat system-packages stop-embedded clean
+.PHONY: run test install install-test lint migrate demo worker beat system-packages stop-embedded clean backup restore
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
@@ -51,6 +51,15 @@ worker: install
 
 beat: install
 	$(VENV)/bin/celery -A fls_registry beat --loglevel=info
+
+# The database with pg_dump's custom format (FILE= to choose where; default backups/fls-<time>.dump).
+backup: install
+	$(PY) manage.py backup_database $(if $(FILE),--output $(FILE))
+
+# Replaces the configured database's tables with the dump's, in one transaction.
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/fls-....dump"; exit 2; }
+	$(PY) manage.py restore_database $(FILE)
 
 stop-embedded:
 	-$(PY) -c 'import pgserver; pgserver.get_server(".data/postgres").cleanup()'

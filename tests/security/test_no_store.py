@@ -30,4 +30,3 @@ def test_patient_pages_exports_and_the_api_say_no_store(client, lead, pages):
 def test_public_documents_keep_their_own_caching(client, db):
     response = client.get("/api/v1/public/summary")
     assert response["Cache-Control"].startswith("public, max-age=")
-
