@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fls_registry.middleware.NoStoreByDefaultMiddleware",
+    "fls_registry.middleware.UploadLimitMiddleware",
     "programmes.inputs.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -265,6 +266,14 @@ MEDIA_URL = "/media/"
 # Uploaded evidence (recognition): outside the web root and never served by a URL of its own; only
 # the checked download view reads it.
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / ".data" / "private")))
+
+# --- Uploads -------------------------------------------------------------------------------------
+# Every request body is bounded before it is read (fls_registry.middleware.UploadLimitMiddleware):
+# the upload views by their own setting, anything else by UPLOAD_MAX_BYTES.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+PATIENTS_IMPORT_MAX_BYTES = env.int("PATIENTS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files go to a temporary file, not memory
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields and JSON bodies (the bulk API)
 
 # --- Recognition ---------------------------------------------------------------------------------
 RECOGNITION_VALID_YEARS = 3

@@ -269,6 +269,7 @@ class EpisodeBulkAPI(ProgrammeAPIView):
                 {
                     "detail": "nothing was written: fix every listed item and send the whole list again",
                     "errors": [{"index": e.row, "field": e.column, "message": e.message} for e in exc.errors],
+                    "error_count": exc.total,
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )

@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from patients import rules
 from patients.services import programme_lock
-from programmes.csvio import CsvReader, CsvRejected, RowError
+from programmes.csvio import CsvReader, CsvRejected, ErrorList, RowError
 from programmes.models import AccessEvent, Programme
 from programmes.services import access_event_record, programme_mark_data_changed
 
@@ -215,12 +215,13 @@ class _Chunk:
 @dataclass
 class _Outcome:
     rows_seen: int
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_LISTED
+    total_errors: int = 0
 
 
 def _validated_chunks(rows: Iterable, today: date) -> Iterator[_Chunk | _Outcome]:
     """Validate rows one by one; yield chunks of valid rows, then the ``_Outcome`` last."""
-    errors: list[RowError] = []
+    errors = ErrorList()
     clean_episode = rules.clean_episode
     file_checks = _FileChecks()
     rows_seen = 0
@@ -247,7 +248,7 @@ def _validated_chunks(rows: Iterable, today: date) -> Iterator[_Chunk | _Outcome
         errors.extend(exc.errors)
     if chunk:
         yield _Chunk(chunk, not errors)
-    yield _Outcome(rows_seen, errors)
+    yield _Outcome(rows_seen, errors.kept, errors.total)
 
 
 _END = object()
@@ -529,10 +530,12 @@ def episodes_import(
             if outcome is None:
                 raise RuntimeError("episode validation stopped unexpectedly; nothing was imported")
         errors = [*outcome.errors, *writer.errors]
+        total = outcome.total_errors + len(writer.errors)
         if outcome.rows_seen == 0 and not errors:
             errors.append(RowError(2, "", _("there are no episodes to import")))
+            total = 1
         if errors:
-            raise ImportRejected(errors)
+            raise ImportRejected(errors, total)
         counts = writer.counts
         if counts.created or counts.updated:
             programme_mark_data_changed(programme=programme)

@@ -406,7 +406,8 @@ class ImportView(ProgrammeViewMixin, TemplateView):
             )
         except (ImportRejected, CsvRejected) as exc:
             return self.render_to_response(
-                self.get_context_data(form=ImportForm(), errors=exc.errors, filename=upload.name), status=400
+                self.get_context_data(form=ImportForm(), errors=exc.errors, total=exc.total, filename=upload.name),
+                status=400,
             )
         messages.success(request, _("%(name)s imported: %(counts)s.") % {"name": upload.name, "counts": counts})
         return redirect("patients:episode_list", programme_slug=self.programme.slug)

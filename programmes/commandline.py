@@ -35,5 +35,7 @@ def exit_rejected(command, exc: CsvRejected):
     """Every error on stderr as 'row N, column C: message', then exit status 1."""
     for error in exc.errors:
         command.stderr.write(str(error))
-    command.stderr.write(f"{len(exc.errors)} error(s); nothing was imported.")
+    if exc.total > len(exc.errors):
+        command.stderr.write(f"... and {exc.total - len(exc.errors)} more.")
+    command.stderr.write(f"{exc.total} error(s); nothing was imported.")
     sys.exit(1)

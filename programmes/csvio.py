@@ -41,12 +41,40 @@ class RowError:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
-class CsvRejected(Exception):
-    """The file (or some rows) cannot be imported; ``errors`` lists every problem found."""
+# A file's problems are counted in full but listed only up to this many (a page of a million
+# errors helps nobody and costs the server its memory).
+MAX_ERRORS_LISTED = 300
+# No dataset has more columns than this; a header of thousands is refused before any row is read.
+MAX_COLUMNS = 200
 
-    def __init__(self, errors: list[RowError]):
-        self.errors = sorted(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+
+class CsvRejected(Exception):
+    """The file (or some rows) cannot be imported: ``errors`` lists the first problems (at most
+    ``MAX_ERRORS_LISTED``) in row order, ``total`` counts them all."""
+
+    def __init__(self, errors: list[RowError], total: int | None = None):
+        self.errors = sorted(errors)[:MAX_ERRORS_LISTED]
+        self.total = max(total or 0, len(errors))
+        listed = "\n".join(str(e) for e in self.errors)
+        more = self.total - len(self.errors)
+        super().__init__(listed + (f"\n... and {more} more problems" if more else ""))
+
+
+class ErrorList:
+    """Collects a file's problems: keeps the first ``MAX_ERRORS_LISTED``, counts every one."""
+
+    def __init__(self):
+        self.kept: list[RowError] = []
+        self.total = 0
+
+    def extend(self, errors) -> None:
+        for error in errors:
+            self.total += 1
+            if len(self.kept) < MAX_ERRORS_LISTED:
+                self.kept.append(error)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
 
 
 def _decoded_lines(binary: Iterable[bytes], errors: list[RowError]) -> Iterator[str]:
@@ -103,6 +131,17 @@ class CsvReader:
             raise CsvRejected(self._decode_errors or [RowError(1, FILE_LEVEL, _("the file is empty"))]) from None
         except csv.Error as exc:
             raise CsvRejected([RowError(1, FILE_LEVEL, str(exc))]) from None
+        if len(raw_header) > MAX_COLUMNS:
+            raise CsvRejected(
+                [
+                    RowError(
+                        1,
+                        FILE_LEVEL,
+                        _("the header has %(count)s columns; at most %(max)s are read (the columns are: %(columns)s)")
+                        % {"count": len(raw_header), "max": MAX_COLUMNS, "columns": ", ".join(self.columns)},
+                    )
+                ]
+            )
         if any("\x00" in name for name in raw_header):
             raise CsvRejected([RowError(1, FILE_LEVEL, str(NUL_IN_CELL))])
         self.header = [name.strip().lower() for name in raw_header]
