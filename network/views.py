@@ -61,7 +61,7 @@ def map_page(request):
             if field in form.fields and not form.has_error(field):
                 form.add_error(field, field_errors)
     query = urlencode(filters.as_params())
-    return render(
+    response = render(
         request,
         "network/map.html",
         {
@@ -75,6 +75,16 @@ def map_page(request):
         },
         status=400 if errors else 200,
     )
+    response._csp_update = {"img-src": tile_origins(settings.MAP_TILE_URL)}  # django-csp: this page's tiles
+    return response
+
+
+def tile_origins(url_template: str) -> list[str]:
+    """The origin a tile URL template loads from, as a CSP source ({s} subdomains as *)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url_template.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
 def profile(request, slug):
