@@ -105,3 +105,18 @@ def test_models_and_migrations_agree(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
+
+
+def test_the_deploy_check_finds_nothing_in_production():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_", "CELERY_"))}
+    env.update({**PRODUCTION, "DJANGO_SECRET_KEY": "Zq3-vN8_kT1pW6xR0sY4uL9mB2cF7hJ5dG8aE1oI3nK6rV0tS4yQ2wX9zP7lM5jH"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
