@@ -1,6 +1,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from accounts import ratelimit
 from accounts.services import api_token_authenticate
 
 
@@ -13,10 +14,16 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower().decode() not in self.keywords:
             return None
+        if ratelimit.blocked(request, "api_token"):
+            raise exceptions.Throttled(
+                wait=ratelimit.retry_after("api_token"), detail="Too many unknown tokens from this address."
+            )
         if len(header) != 2:
+            ratelimit.failed(request, "api_token")
             raise exceptions.AuthenticationFailed("Give the token after the word Bearer, with no spaces in it.")
         user = api_token_authenticate(header[1].decode(errors="replace"))
         if user is None:
+            ratelimit.failed(request, "api_token")
             raise exceptions.AuthenticationFailed("Unknown, revoked or mistyped API token.")
         return user, None
 

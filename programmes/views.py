@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import ratelimit
 from programmes import selectors, services
 from programmes.authority import Capability
 from programmes.forms import (
@@ -193,19 +194,32 @@ class InvitationAcceptView(View):
             status=status,
         )
 
-    def get(self, request, token):
+    def _lookup(self, request, token):
+        """The invitation, or the page that refuses it. Unknown links count against the client:
+        past ``FAILURE_LIMITS["invitation"]`` it is refused before the link is looked at."""
+        if ratelimit.blocked(request, "invitation"):
+            error = _("Too many unknown invitation links from this address. Try again in %(minutes)s minutes.") % {
+                "minutes": ratelimit.retry_after("invitation") // 60 + 1
+            }
+            return None, self._render(request, error=error, status=429)
         try:
-            invitation = services.invitation_lookup(token)
+            return services.invitation_lookup(token), None
         except services.InvitationInvalid as exc:
-            return self._render(request, error=str(exc), status=410 if exc.reason != "unknown" else 404)
+            if exc.reason == "unknown":
+                ratelimit.failed(request, "invitation")
+            return None, self._render(request, error=str(exc), status=410 if exc.reason != "unknown" else 404)
+
+    def get(self, request, token):
+        invitation, refusal = self._lookup(request, token)
+        if refusal:
+            return refusal
         form = None if request.user.is_authenticated else AcceptInvitationForm()
         return self._render(request, invitation=invitation, form=form)
 
     def post(self, request, token):
-        try:
-            invitation = services.invitation_lookup(token)
-        except services.InvitationInvalid as exc:
-            return self._render(request, error=str(exc), status=410 if exc.reason != "unknown" else 404)
+        invitation, refusal = self._lookup(request, token)
+        if refusal:
+            return refusal
         form = None
         kwargs = {"token": token}
         if request.user.is_authenticated:
