@@ -12,7 +12,9 @@ from kpis.engine import Period, episode_outcomes
 from kpis.models import KpiReport, PeriodKind
 from patients.models import Episode
 from programmes.authority import Capability
+from programmes.models import AccessEvent
 from programmes.permissions import ProgrammeView, ProgrammeViewMixin
+from programmes.services import access_event_record, patient_data_read
 from programmes.tenancy import get_owned_or_404
 
 
@@ -102,6 +104,9 @@ class DrillDownView(ProgrammeViewMixin, TemplateView):
             .select_related("patient")
             .filter(pk__in=list(page.object_list))
         }
+        patient_data_read(
+            self.request, self.programme, "kpi_drilldown", kpi=kpi.code, outcome=outcome, page=page.number
+        )
         context.update(
             kpi=kpi,
             result=result,
@@ -156,6 +161,13 @@ class ReportDownloadView(ProgrammeView):
         report = get_owned_or_404(KpiReport, self.programme, pk=pk)
         if report.status != KpiReport.Status.READY:
             raise Http404
+        access_event_record(
+            programme=self.programme,
+            actor=request.user,
+            action=AccessEvent.Action.EXPORTED,
+            what="kpi_report_pdf",
+            report=report.pk,
+        )
         response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
         name = f"{self.programme.slug}-kpis-{report.period_start}-{report.period_end}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

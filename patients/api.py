@@ -15,6 +15,7 @@ from patients.views import list_filters
 from programmes.authority import Capability
 from programmes.inputs import int_param
 from programmes.permissions import ProgrammeAPIView
+from programmes.services import patient_data_read
 
 BULK_LIMIT = 10_000
 
@@ -154,6 +155,7 @@ class EpisodeListAPI(ProgrammeAPIView):
         )
         paginator = EpisodePagination()
         page = paginator.paginate_queryset(episodes, request, view=self)
+        patient_data_read(request, self.programme, "episode_list", rows=len(page))
         return paginator.get_paginated_response(EpisodeSerializer(page, many=True).data)
 
     @extend_schema(request=EpisodeInput, responses={201: EpisodeOutput, 400: ErrorList})
@@ -189,7 +191,9 @@ class EpisodeDetailAPI(ProgrammeAPIView):
 
     @extend_schema(responses=EpisodeOutput)
     def get(self, request, programme_slug, pk):
-        return self._tagged(self._episode(pk))
+        episode = self._episode(pk)
+        patient_data_read(request, self.programme, "episode", episode=episode.pk)
+        return self._tagged(episode)
 
     def _update(self, request, pk, partial):
         episode = self._episode(pk)

@@ -19,7 +19,7 @@ from programmes.csvio import CsvRejected, write_csv
 from programmes.inputs import int_param
 from programmes.models import AccessEvent
 from programmes.permissions import ProgrammeView, ProgrammeViewMixin
-from programmes.services import access_event_record
+from programmes.services import access_event_record, patient_data_read
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -74,6 +74,7 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
             .filter(pk__in=list(page.object_list))
         }
         page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+        patient_data_read(self.request, self.programme, "episode_list", rows=len(page.object_list), page=page.number)
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -223,9 +224,7 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
         )
         if self.access.can(Capability.PATIENTS_AUDIT):
             context["audit"] = selectors.audit_for_patient(self.programme, episode.patient_id)
-        access_event_record(
-            programme=self.programme, actor=self.request.user, action=AccessEvent.Action.VIEWED, episode=episode.pk
-        )
+        patient_data_read(self.request, self.programme, "episode", episode=episode.pk)
         return context
 
 
@@ -268,6 +267,7 @@ class PatientDetailView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         patient = selectors.get_patient_for(self.programme, kwargs["pk"])
         context.update(patient=patient, episodes=selectors.patient_episodes(patient))
+        patient_data_read(self.request, self.programme, "patient", patient=patient.pk)
         return context
 
 
@@ -328,6 +328,7 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
         worklist = selectors.followup_worklist(
             self.programme, today=today, page=self.request.GET.get("page"), per_page=per_page, group=group
         )
+        patient_data_read(self.request, self.programme, "worklist", page=worklist.page.number)
         context.update(
             worklist=worklist,
             page=worklist.page,

@@ -123,6 +123,21 @@ class ProgrammeProfileForm(forms.Form):
             raise forms.ValidationError(exc.messages) from None
 
 
+class AccessLogFilterForm(forms.Form):
+    """The access log's filters (a GET form on the Team page)."""
+
+    action = forms.ChoiceField(label=_("What"), required=False)
+    who = forms.CharField(label=_("Who (name or e-mail)"), required=False, max_length=100)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        from programmes.models import AccessEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Anything")), *AccessEvent.Action.choices]
+
+
 class ExpectedCaseloadForm(forms.Form):
     year = forms.IntegerField(
         label=_("Calendar year"), min_value=CASELOAD_YEARS.start, max_value=CASELOAD_YEARS.stop - 1

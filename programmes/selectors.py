@@ -1,6 +1,6 @@
 """Reads shared by views, API, commands and tasks."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme
 
@@ -20,8 +20,21 @@ def programme_pending_invitations(programme: Programme) -> list[Invitation]:
     return [i for i in invitations.select_related("invited_by") if not i.is_expired]
 
 
-def programme_access_log(programme: Programme, limit: int = 50) -> QuerySet[AccessEvent]:
-    return AccessEvent.objects.for_programme(programme).select_related("actor")[:limit]
+def programme_access_log(
+    programme: Programme, *, action: str = "", who: str = "", since=None, until=None, limit: int = 200
+) -> QuerySet[AccessEvent]:
+    """The programme's access log, newest first, narrowed by action, person (name or e-mail
+    containing ``who``) and dates (inclusive)."""
+    events = AccessEvent.objects.for_programme(programme).select_related("actor")
+    if action:
+        events = events.filter(action=action)
+    if who:
+        events = events.filter(Q(actor__email__icontains=who) | Q(actor__full_name__icontains=who))
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    if until:
+        events = events.filter(created_at__date__lte=until)
+    return events.order_by("-created_at", "-id")[:limit]
 
 
 def programme_caseloads(programme: Programme) -> QuerySet[ExpectedCaseload]:

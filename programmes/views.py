@@ -13,6 +13,7 @@ from programmes import selectors, services
 from programmes.authority import Capability
 from programmes.forms import (
     AcceptInvitationForm,
+    AccessLogFilterForm,
     ExpectedCaseloadForm,
     GlobalRoleForm,
     InvitationForm,
@@ -51,7 +52,12 @@ class TeamView(ProgrammeViewMixin, TemplateView):
         ]
         context["invitations"] = selectors.programme_pending_invitations(self.programme)
         context["invite_form"] = kwargs.get("invite_form") or InvitationForm()
-        context["access_log"] = selectors.programme_access_log(self.programme)
+        log_filter = AccessLogFilterForm(self.request.GET or None)
+        filters = log_filter.cleaned_data if log_filter.is_valid() else {}
+        context["log_filter"] = log_filter
+        context["access_log"] = selectors.programme_access_log(
+            self.programme, **{k: v for k, v in filters.items() if v}
+        )
         context["invitation_valid_days"] = settings.INVITATION_VALID_DAYS
         return context
 

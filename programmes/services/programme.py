@@ -58,6 +58,17 @@ def access_event_record(*, programme: Programme | None, actor, action: str, subj
     return AccessEvent.objects.create(programme=programme, actor=actor, subject=subject, action=action, detail=detail)
 
 
+def patient_data_read(request, programme: Programme, what: str, **detail) -> AccessEvent:
+    """A read of patient-level data (a page, an API answer) in the access log: who, what, when.
+
+    Every path that shows patient rows calls it: episode and patient pages, lists, the worklist,
+    KPI drill-downs and the API; exports are logged as ``exported`` where they are produced."""
+    via = "api" if request.path.startswith("/api/") else "page"
+    return access_event_record(
+        programme=programme, actor=request.user, action=AccessEvent.Action.VIEWED, what=what, via=via, **detail
+    )
+
+
 def may_manage_programme(actor, programme: Programme) -> bool:
     """The programme's lead, IOF staff managing programmes, or the command line (no actor)."""
     return actor is None or can_globally_or_in(

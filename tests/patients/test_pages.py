@@ -357,4 +357,4 @@ def test_patient_correction_rechecks_every_episode(programme, coordinator, login
 def test_viewing_an_episode_is_in_the_access_log(programme, viewer, login, episode):
     login(viewer).get(f"/p/{programme.slug}/episodes/{episode.pk}/")
     event = AccessEvent.objects.for_programme(programme).get(action="viewed")
-    assert (event.actor, event.detail) == (viewer, {"episode": episode.pk})
+    assert (event.actor, event.detail) == (viewer, {"episode": episode.pk, "what": "episode", "via": "page"})
