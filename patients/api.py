@@ -68,9 +68,15 @@ EpisodeOutput = type(
         **_declare_fields(),
     },
 )
+# Refusals carry a sentence (``detail``), the items that are wrong (``errors``: field or index and
+# message), or both; ``error_count`` when more problems were found than listed.
 ErrorList = inline_serializer(
     "ValidationErrors",
-    fields={"errors": serializers.ListField(child=serializers.DictField()), "detail": serializers.CharField()},
+    fields={
+        "detail": serializers.CharField(required=False),
+        "errors": serializers.ListField(child=serializers.DictField(), required=False),
+        "error_count": serializers.IntegerField(required=False),
+    },
 )
 BulkResult = inline_serializer(
     "BulkResult",
@@ -139,16 +145,37 @@ def _invalid(exc: services.EpisodeInvalid) -> exceptions.ValidationError:
     )
 
 
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1."),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description="Rows per page (50; at most 1000)."),
+]
+
+
 class EpisodePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
 
 
+EpisodePage = inline_serializer(
+    "PaginatedEpisodeList",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": EpisodeOutput(many=True),
+    },
+)
+
+
 class EpisodeListAPI(ProgrammeAPIView):
     """List (filters as in the list page) and create episodes of one programme."""
 
-    @extend_schema(parameters=FILTER_PARAMETERS, responses=EpisodeOutput(many=True))
+    @extend_schema(
+        operation_id="v1_programmes_episodes_list",
+        parameters=[*FILTER_PARAMETERS, *PAGE_PARAMETERS],
+        responses=EpisodePage,
+    )
     def get(self, request, programme_slug):
         episodes = selectors.episode_list(
             self.programme, today=timezone.localdate(), **list_filters(request.query_params)
