@@ -66,7 +66,7 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
     page.get_by_label("Country").select_option("IT")
     page.get_by_label("Language").fill("it")
     page.get_by_role("button", name="Show").click()
-    assert re.search(r"level=gold.*country=IT.*language=it", page.url)
+    page.wait_for_url(re.compile(r".*level=gold.*country=IT.*language=it.*"))
     wait_for_map(page, 1)
     listing = page.get_by_role("region", name="1 programme")
     assert listing.get_by_role("link", name="FLS Milano Niguarda").is_visible()
