@@ -106,3 +106,40 @@ def too_large(request, length: int, limit: int):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=413)
     return render(request, "400.html", {"message": message}, status=413)
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that meets an unreachable database (restarted, failing over, network cut) gets a
+    503 page that says so, not a server error: nothing half-written (each request is atomic where
+    it writes), and the next request reconnects by itself (CONN_HEALTH_CHECKS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request)
+        return None
+
+
+def database_unavailable(request):
+    import logging
+
+    from django.http import HttpResponse, JsonResponse
+    from django.template.loader import render_to_string
+    from django.utils.translation import gettext as _
+
+    logging.getLogger("fls_registry").warning("database unreachable while answering %s", request.path)
+    message = _("The registry's database cannot be reached just now. Nothing was saved. Try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        # Rendered without a request context: the context processors would query the database.
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = "30"
+    return response

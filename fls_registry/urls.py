@@ -34,3 +34,4 @@ urlpatterns = [
 ]
 
 handler400 = "programmes.inputs.bad_request"
+handler500 = "fls_registry.views.server_error"

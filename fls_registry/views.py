@@ -42,3 +42,18 @@ def home(request):
             "figures": summary(),
         },
     )
+
+
+def server_error(request):
+    """``handler500``: an unreachable database (met outside a view, e.g. saving the session) gets
+    the same 503 page as in a view; anything else Django's plain 500 page."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.views.defaults import server_error as default_server_error
+
+    from fls_registry.middleware import database_unavailable
+
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        return database_unavailable(request)
+    return default_server_error(request)
