@@ -45,7 +45,7 @@ def _major(binary: str) -> int:
 
 
 def server_major(alias: str = "default") -> int:
-    return connections[alias].cursor().connection.info.server_version // 10000
+    return connections[alias].pg_version // 10000
 
 
 def tool_for(tool: str, alias: str = "default") -> str:

@@ -1,3 +1,12 @@
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
+
 from fls_registry.views import healthz
 
 # The headers every answer carries, /healthz included (it answers before the security middleware).
@@ -61,9 +70,6 @@ MULTIPART_SLACK = 64 * 1024
 
 def upload_limit(request) -> int:
     """The largest file (or body) this request's view accepts, in bytes."""
-    from django.conf import settings
-    from django.urls import Resolver404, resolve
-
     try:
         view_name = resolve(request.path_info).view_name
     except Resolver404:
@@ -81,8 +87,6 @@ class UploadLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -95,10 +99,6 @@ class UploadLimitMiddleware:
 
 
 def too_large(request, length: int, limit: int):
-    from django.http import JsonResponse
-    from django.shortcuts import render
-    from django.utils.translation import gettext as _
-
     message = _("The upload is %(sent)s MB; at most %(limit)s MB are accepted here. Nothing was read or stored.") % {
         "sent": round(length / 1048576, 1),
         "limit": round(limit / 1048576, 1),
@@ -108,32 +108,10 @@ def too_large(request, length: int, limit: int):
     return render(request, "400.html", {"message": message}, status=413)
 
 
-class DatabaseUnavailableMiddleware:
-    """A request that meets an unreachable database (restarted, failing over, network cut) gets a
-    503 page that says so, not a server error: nothing half-written (each request is atomic where
-    it writes), and the next request reconnects by itself (CONN_HEALTH_CHECKS)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-
-        if isinstance(exception, OperationalError | InterfaceError):
-            return database_unavailable(request)
-        return None
-
-
 def database_unavailable(request):
-    import logging
-
-    from django.http import HttpResponse, JsonResponse
-    from django.template.loader import render_to_string
-    from django.utils.translation import gettext as _
-
+    """The 503 answer to a request that met an unreachable database (restarted, failing over, network
+    cut); ``handler500`` gives it wherever the error was raised. Nothing is half-written (each request
+    writes atomically), and the next request reconnects by itself (CONN_HEALTH_CHECKS)."""
     logging.getLogger("fls_registry").warning("database unreachable while answering %s", request.path)
     message = _("The registry's database cannot be reached just now. Nothing was saved. Try again in a minute.")
     if request.path.startswith("/api/"):

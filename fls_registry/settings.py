@@ -94,7 +94,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fls_registry.middleware.NoStoreByDefaultMiddleware",
     "fls_registry.middleware.UploadLimitMiddleware",
-    "fls_registry.middleware.DatabaseUnavailableMiddleware",
     "programmes.inputs.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -45,8 +45,8 @@ def home(request):
 
 
 def server_error(request):
-    """``handler500``: an unreachable database (met outside a view, e.g. saving the session) gets
-    the same 503 page as in a view; anything else Django's plain 500 page."""
+    """``handler500``: an unreachable database, wherever it was met (a view, a middleware saving the
+    session), gets the 503 page; anything else Django's plain 500 page."""
     import sys
 
     from django.db import InterfaceError, OperationalError

@@ -16,7 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from network import selectors
-from network.public_cache import cached_document
+from network.public_cache import cached_document, summary_document
 
 GEOJSON = "application/geo+json"
 
@@ -162,5 +162,5 @@ class PublicSummary(PublicAPIView):
         auth=[],
     )
     def get(self, request):
-        body, etag = cached_document("summary", selectors.network_summary)
+        body, etag = summary_document()
         return conditional_response(request, body, etag, "application/json")

@@ -38,9 +38,12 @@ def cached_document(key: str, build, *, prebuilt: bool = False) -> tuple[bytes, 
     return found
 
 
-def summary() -> dict:
-    """The figures as the pages show them: the same cached document as /api/v1/public/summary."""
+def summary_document() -> tuple[bytes, str]:
+    """The network's figures, as /api/v1/public/summary answers them and the pages read them."""
     from network.selectors import network_summary
 
-    body, _etag = cached_document("summary", network_summary)
-    return json.loads(body)
+    return cached_document("summary", network_summary)
+
+
+def summary() -> dict:
+    return json.loads(summary_document()[0])

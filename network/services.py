@@ -35,7 +35,7 @@ from network.permissions import NC
 from programmes import services as programme_services
 from programmes.authority import authority_for
 from programmes.models import LANGUAGE_CODE_RE, AccessEvent, Programme
-from recognition.services import MAGIC, EditConflict
+from recognition.services import EXTENSIONS, EditConflict, sniff_type
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -46,7 +46,6 @@ OFFICE_PARTS = (
     (PPTX, "ppt/presentation.xml", ".pptx"),
     (XLSX, "xl/workbook.xml", ".xlsx"),
 )
-EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
 
 # --- A programme's public listing ----------------------------------------------------------------
@@ -150,9 +149,9 @@ def sniff_resource_type(upload) -> tuple[str, str] | None:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    for magic, kind in MAGIC:
-        if head.startswith(magic):
-            return kind, EXTENSIONS[kind]
+    kind = sniff_type(head)  # PDF, PNG, JPEG: the signatures recognition's evidence uses
+    if kind is not None:
+        return kind, EXTENSIONS[kind]
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(upload) as archive:

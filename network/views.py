@@ -33,7 +33,6 @@ from network.models import (
 )
 from network.permissions import NC
 from network.public_cache import summary
-from patients.rules import FRACTURE_SITES
 from programmes import services as programme_services
 from programmes.forms import add_refusal, refusal_messages
 from programmes.models import AccessEvent
@@ -263,22 +262,24 @@ class BenefitsView(ProgrammeViewMixin, TemplateView):
         wanted = (data or self.request.GET).get("period", "")
         result = next((r for r in periods if _period_key(r) == wanted), None) or _default_period(periods)
         bound = data if data is not None else (self.request.GET if "apply" in self.request.GET else None)
-        initial = _initial_values(selectors.calculator_parameters(self.programme)) if bound is None else None
-        form = ParametersForm(bound, initial=initial)
-        page_values = {}
-        if form.is_bound and form.is_valid():
-            try:
-                page_values = services.parse_parameters(form.parameter_values())
-            except ValidationError as exc:
-                add_refusal(form, exc)
-        parameters = selectors.calculator_parameters(self.programme, page_values)
+        if bound is None:  # the form shows the values in force
+            parameters = selectors.calculator_parameters(self.programme)
+            form = ParametersForm(initial=_initial_values(parameters))
+        else:
+            form = ParametersForm(bound)
+            page_values = {}
+            if form.is_valid():
+                try:
+                    page_values = services.parse_parameters(form.parameter_values())
+                except ValidationError as exc:
+                    add_refusal(form, exc)
+            parameters = selectors.calculator_parameters(self.programme, page_values)
         calculation = {
             "periods": [(_period_key(r), r) for r in periods],
             "result": result,
             "parameters": parameters,
             "form": form,
-            "rows": _parameter_rows(parameters),
-            "fracture_sites": FRACTURE_SITES,
+            "rows": _parameter_rows(parameters, form),
         }
         if form.is_bound and form.errors:
             return calculation
@@ -356,9 +357,9 @@ def _initial_values(parameters: selectors.ParameterSet) -> dict:
     return values
 
 
-def _parameter_rows(parameters: selectors.ParameterSet) -> list[dict]:
+def _parameter_rows(parameters: selectors.ParameterSet, form: ParametersForm) -> list[dict]:
     """Each parameter with its value, origin and source (or "illustrative: set your own")."""
-    labels = {name: field.label for name, field in ParametersForm().fields.items()}
+    labels = {name: field.label for name, field in form.fields.items()}
     rows = [
         {
             "name": "currency",
