@@ -174,7 +174,9 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    # A task taken by a worker that then died (SIGKILL, power loss) goes back on the queue after
+    # this many seconds; it must exceed the longest task's time limit (the nightly recompute's).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     # Publishing from a web request gives up quickly when the broker is down (the KPI sweep
     # catches up later) instead of holding the coordinator's save for many seconds.
     "max_retries": 1,

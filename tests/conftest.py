@@ -184,14 +184,15 @@ def database_url_of(settings_dict) -> str:
 
 
 @pytest.fixture
-def celery_worker_process(redis_url, tmp_path, transactional_db):
-    """A real `celery worker` process on the test database and Redis; yields (process, log path)."""
+def start_celery_worker(redis_url, tmp_path, transactional_db):
+    """Start real `celery worker` processes on the test database and Redis: ``start(pool="solo")``
+    returns (process, log path); every worker started is stopped when the test ends."""
     import subprocess
     import sys
 
     from django.db import connection
 
-    log = tmp_path / "worker.log"
+    started = []
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "fls_registry.settings",
@@ -201,37 +202,48 @@ def celery_worker_process(redis_url, tmp_path, transactional_db):
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
     root = Path(__file__).resolve().parent.parent
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fls_registry",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                "default,kpis,email",
-                "--without-gossip",
-                "--without-mingle",
-                "--task-events",
-                "--loglevel=INFO",
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process, log
-    finally:
+
+    def start(pool: str = "solo", **extra_env: str):
+        log = tmp_path / f"worker-{len(started)}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "fls_registry",
+                    "worker",
+                    f"--pool={pool}",
+                    "--concurrency=1",
+                    "-Q",
+                    "default,kpis,email",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--task-events",
+                    "--loglevel=INFO",
+                ],
+                cwd=root,
+                env={**env, **extra_env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(process)
+        return process, log
+
+    yield start
+    for process in started:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def celery_worker_process(start_celery_worker):
+    """A real `celery worker` process (solo pool); yields (process, log path)."""
+    return start_celery_worker()
 
 
 class TaskEvents:
