@@ -41,6 +41,10 @@ def setup_django():
 
     django.setup()
 
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
+
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -86,7 +90,7 @@ def worker(mode: str, path: Path, slug: str) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_copy_episodes")
             columns = ", ".join(f"{c} text" for c in csv.reader(path.open()).__next__())
-            cursor.execute(f"CREATE UNLOGGED TABLE bench_copy_episodes ({columns})")
+            cursor.execute(f"CREATE TEMP TABLE bench_copy_episodes ({columns})")
             started = time.perf_counter()
             with (
                 cursor.cursor.copy("COPY bench_copy_episodes FROM STDIN (FORMAT csv, HEADER true)") as copy,
@@ -174,7 +178,6 @@ def main():
 
 
 def run_worker_cleanup(slug: str) -> None:
-    from django.db import connection
 
     from programmes.models import Programme
 
@@ -182,9 +185,10 @@ def run_worker_cleanup(slug: str) -> None:
     if programme is None:
         return
     bench_programme(slug, reset=True)  # the programme itself stays: its access log is append-only
-    with connection.cursor() as cursor:
-        # Leave the tables as the next run expects them (no dead rows from this one).
-        cursor.execute("VACUUM ANALYZE patients_patient, patients_episode, patients_auditentry")
+    from bench.benchdb import vacuum_analyze
+
+    # Leave the tables as the next run expects them (no dead rows from this one).
+    vacuum_analyze("patients_patient", "patients_episode", "patients_auditentry")
 
 
 if __name__ == "__main__":

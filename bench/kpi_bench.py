@@ -78,11 +78,16 @@ def setup_django():
 
     django.setup()
 
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
+
 
 def load(programmes: int, per_programme: int, big: int) -> None:
     """Create the benchmark programmes and their episodes, unless they are already there."""
     from django.db import connection, transaction
 
+    from bench.benchdb import copy_rows
     from patients import rules
     from patients.synthetic import synthetic_cohort
     from programmes.models import ExpectedCaseload, Programme
@@ -136,18 +141,21 @@ def load(programmes: int, per_programme: int, big: int) -> None:
                     episode_lines.append(
                         f"{programme.pk}\t{patient_id}\t" + "\t".join(values) + "\t1\t2026-06-30\t2026-06-30\n"
                     )
-                with cursor.cursor.copy(
-                    "COPY patients_patient (id, programme_id, patient_ref, sex, birth_date, "
-                    "version, created_at, updated_at) FROM STDIN"
-                ) as copy:
-                    copy.write("".join(patient_lines))
-                with cursor.cursor.copy(
-                    f"COPY patients_episode (programme_id, patient_id, {', '.join(episode_fields)}, "
-                    "version, created_at, updated_at) FROM STDIN"
-                ) as copy:
-                    copy.write("".join(episode_lines))
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE patients_patient, patients_episode")
+                copy_rows(
+                    cursor,
+                    "patients_patient",
+                    "id, programme_id, patient_ref, sex, birth_date, version, created_at, updated_at",
+                    "".join(patient_lines),
+                )
+                copy_rows(
+                    cursor,
+                    "patients_episode",
+                    f"programme_id, patient_id, {', '.join(episode_fields)}, version, created_at, updated_at",
+                    "".join(episode_lines),
+                )
+    from bench.benchdb import vacuum_analyze
+
+    vacuum_analyze("patients_patient", "patients_episode")
     print(f"loaded {programmes * per_programme + big:,} episodes in {time.perf_counter() - started:.0f} s")
 
 

@@ -35,6 +35,10 @@ def main():
     import django
 
     django.setup()
+
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -58,8 +62,9 @@ def main():
         started = time.perf_counter()
         episodes_import(programme=programme, rows=((n + 2, r, []) for n, r in enumerate(rows)), source="bench")
         print(f"loaded {args.episodes:,} episodes in {time.perf_counter() - started:.1f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE patients_patient, patients_episode")
+    from bench.benchdb import vacuum_analyze
+
+    vacuum_analyze("patients_patient", "patients_episode")
     user, _ = User.objects.get_or_create(email="bench-list@example.org")
     Membership.objects.get_or_create(user=user, programme=programme, defaults={"role": "coordinator"})
     client = Client()

@@ -34,6 +34,10 @@ def sessions(count: int) -> list[str]:
     import django
 
     django.setup()
+
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
     from django.contrib.auth import get_user_model
     from django.test import Client
 

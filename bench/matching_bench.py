@@ -97,6 +97,10 @@ def main() -> None:
     import django
 
     django.setup()
+
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
     import numpy as np
 
     from mentorship import matching

@@ -143,6 +143,10 @@ def main():
     import django
 
     django.setup()
+
+    from bench.benchdb import maintenance_session
+
+    maintenance_session()
     from django.conf import settings
     from django.core.cache import cache
     from django.db import connection

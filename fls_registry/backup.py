@@ -5,6 +5,11 @@ The tools are chosen to suit the server: pg_dump must be at least the server's m
 the newest one available is used (the embedded PostgreSQL ships its own, version 16; a host's
 Debian packages may hold an older one). Connection details come from the Django settings, passed
 in the environment (``PGHOST``, ``PGPASSWORD``...), never on the command line.
+
+Both run as the tables' owner (``DATABASE_OWNER_URL``). The patient tables force row-level
+security even on their owner, so the tools take the named cross-programme path for maintenance
+(``fls.all_programmes``, given in ``PGOPTIONS``): pg_dump with ``--enable-row-security`` and
+rows as ``INSERT`` statements, since COPY refuses a table under a policy.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+
+from fls_registry.dbroles import as_owner, grant_application
+from programmes.rls import ALL_PROGRAMMES_SETTING, Reason
 
 
 class BackupError(RuntimeError):
@@ -67,6 +75,7 @@ def environment(database: str | None = None, alias: str = "default") -> dict:
         "PGUSER": config.get("USER") or "",
         "PGPASSWORD": config.get("PASSWORD") or "",
         "PGDATABASE": database or config["NAME"],
+        "PGOPTIONS": f"-c {ALL_PROGRAMMES_SETTING}={Reason.MAINTENANCE.value}",
     }
     env.update({key: value for key, value in values.items() if value})
     return env
@@ -75,12 +84,19 @@ def environment(database: str | None = None, alias: str = "default") -> dict:
 def backup(path: Path, alias: str = "default") -> Path:
     """Dump the whole database (schema and rows, owners left out) to ``path`` in the custom format."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [tool_for("pg_dump", alias), "--format=custom", "--no-owner", "--no-privileges", "--file", str(path)],
-        env=environment(alias=alias),
-        capture_output=True,
-        text=True,
-    )
+    with as_owner(alias):
+        command = [
+            tool_for("pg_dump", alias),
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            "--enable-row-security",
+            "--inserts",
+            "--rows-per-insert=1000",
+            "--file",
+            str(path),
+        ]
+        result = subprocess.run(command, env=environment(alias=alias), capture_output=True, text=True)
     if result.returncode != 0:
         path.unlink(missing_ok=True)
         raise BackupError(result.stderr.strip() or "pg_dump failed")
@@ -96,6 +112,12 @@ def restore(path: Path, database: str | None = None, alias: str = "default") -> 
     target = database or settings.DATABASES[alias]["NAME"]
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", target):
         raise BackupError(f"{target!r} is not a plain database name")
+    with as_owner(alias):
+        _restore(path, target, alias)
+    return target
+
+
+def _restore(path: Path, target: str, alias: str) -> None:
     with connections[alias].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [target])
         exists = cursor.fetchone() is not None
@@ -121,4 +143,20 @@ def restore(path: Path, database: str | None = None, alias: str = "default") -> 
     )
     if result.returncode != 0:
         raise BackupError(result.stderr.strip() or "pg_restore failed")
-    return target
+    app = settings.DATABASE_APP_ROLE
+    if app and app != settings.DATABASE_OWNER.get("USER"):
+        import psycopg
+
+        environ = environment(target, alias)
+        with (
+            psycopg.connect(
+                host=environ.get("PGHOST"),
+                port=environ.get("PGPORT"),
+                user=environ.get("PGUSER"),
+                password=environ.get("PGPASSWORD"),
+                dbname=target,
+                autocommit=True,
+            ) as conn,
+            conn.cursor() as cursor,
+        ):
+            grant_application(cursor, app)

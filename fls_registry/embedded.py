@@ -22,8 +22,9 @@ def _quiet_runtime_dir() -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
-def embedded_database_url(database: str = "fls_registry") -> str:
-    """Start (or attach to) the embedded PostgreSQL server and return a django-environ URL.
+def embedded_database_urls(database: str = "fls_registry") -> tuple[str, str]:
+    """Start (or attach to) the embedded PostgreSQL server, prepare the two roles and the database
+    (fls_registry.dbroles) and return the application's and the owner's django-environ URLs.
 
     The server stops when the last process that attached to it exits.
     """
@@ -35,17 +36,17 @@ def embedded_database_url(database: str = "fls_registry") -> str:
             "No DATABASE_URL is set and the embedded PostgreSQL (pgserver) is not installed. "
             "Set DATABASE_URL=postgres://user:password@host:5432/dbname."
         ) from exc
+    from fls_registry.dbroles import APP_ROLE, OWNER_ROLE, prepare
 
     pgdata = DATA_DIR / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    socket_dir = server.get_postmaster_info().socket_dir
+    socket_dir = str(server.get_postmaster_info().socket_dir)
     if not database.isidentifier():
         raise ValueError(f"not a plain database name: {database!r}")
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
-    if "(1 row)" not in exists:
-        server.psql(f'CREATE DATABASE "{database}";')
-    return f"postgres://postgres@/{quote(str(socket_dir), safe='')}/{database}"
+    prepare(lambda name: f"host={socket_dir} user=postgres dbname={name}", "postgres", database)
+    socket = quote(socket_dir, safe="")
+    return f"postgres://{APP_ROLE}@/{socket}/{database}", f"postgres://{OWNER_ROLE}@/{socket}/{database}"
 
 
 def embedded_redis_url() -> str:

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request that resolves a programme runs in one transaction scoped to it (row-level security).
+    "programmes.rls.RowSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -130,12 +132,27 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only -----------------------------------------------------------------
+# The application connects as a role under row-level security (DATABASE_URL); migrations, backups
+# and restores run as the tables' owner (DATABASE_OWNER_URL). docs/security.md has the roles.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    _owner = env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL"))
 else:
-    from fls_registry.embedded import embedded_database_url
+    if env.str("DATABASE_ADMIN_URL", default=""):
+        # A server where we may create the roles ourselves (the tests' and CI's).
+        from fls_registry.dbroles import prepare_from_url
 
-    DATABASES = {"default": env.db_url_config(embedded_database_url())}
+        _app_url, _owner_url = prepare_from_url(
+            env.str("DATABASE_ADMIN_URL"), env.str("DATABASE_NAME", default="fls_registry")
+        )
+    else:
+        from fls_registry.embedded import embedded_database_urls
+
+        _app_url, _owner_url = embedded_database_urls()
+    DATABASES = {"default": env.db_url_config(_app_url)}
+    _owner = env.db_url_config(_owner_url)
+DATABASE_OWNER = {key: _owner.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
+DATABASE_APP_ROLE = DATABASES["default"].get("USER")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

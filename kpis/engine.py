@@ -18,6 +18,7 @@ from django.utils import translation
 
 from clinical.expressions import kpi_sql
 from clinical.kpi_sets import KpiDefinition, KpiSet, get_kpi_set
+from programmes import rls
 from programmes.models import ExpectedCaseload, Programme
 
 
@@ -217,7 +218,8 @@ def compute_for_programme(
     """The machine-readable result of kpis.md for one programme and period."""
     kpi_set = get_kpi_set(kpi_set or programme.kpi_set)
     period = Period(start, end)
-    (result,) = compute(periods=[period], as_of=as_of, kpi_set=kpi_set, programme_ids=[programme.pk])
+    with rls.programme_scope(programme.pk):
+        (result,) = compute(periods=[period], as_of=as_of, kpi_set=kpi_set, programme_ids=[programme.pk])
     return {
         "programme": programme.slug,
         "kpi_set": kpi_set.code,

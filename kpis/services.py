@@ -16,6 +16,7 @@ from django.utils import timezone
 from clinical.kpi_sets import get_kpi_set
 from kpis.engine import Period, compute
 from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
+from programmes import rls
 from programmes.models import Programme
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _rows_for(kpi_set: str, programme_ids: list[int] | None, named: list[NamedPe
 
 def _store_batch(kpi_set: str, programme_ids: list[int] | None, named, as_of: date, started) -> int:
     """Compute and store one batch in a savepoint: a failure leaves nothing of the batch behind."""
-    with transaction.atomic():
+    with rls.all_programmes(rls.Reason.KPI_ENGINE):
         rows = _rows_for(kpi_set, programme_ids, named, as_of)
         results_store(rows, as_of=as_of, computed_at=started)
     return len(rows)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from patients import rules, services
 from patients.models import AuditEntry, Episode
+from programmes import rls
 from programmes.authority import Capability, authority_for
 
 
@@ -72,6 +73,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     actions = None
 
     def get_queryset(self, request):
+        rls.activate_all_programmes(rls.Reason.ADMINISTRATION)  # system administrators only
         return Episode.objects.all_programmes().select_related("patient", "programme")
 
     def get_fields(self, request, obj=None):
@@ -117,6 +119,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["entity", "action", "source"]
 
     def get_queryset(self, request):
+        rls.activate_all_programmes(rls.Reason.ADMINISTRATION)  # system administrators only
         return AuditEntry.objects.all_programmes().select_related("programme", "actor")
 
     def has_module_permission(self, request):

@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients import rules
 from patients.services import programme_lock
+from programmes import rls
 from programmes.csvio import CsvReader, CsvRejected, ErrorList, RowError
 from programmes.models import AccessEvent, Programme
 from programmes.services import access_event_record, programme_mark_data_changed
@@ -492,8 +493,21 @@ class _Writer:
     def _copy(self, table: str, columns: list[str], lines: list[str]) -> None:
         if not lines:
             return
-        with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        names = ", ".join(columns)
+        if table not in rls.protected_tables():
+            with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.write("".join(lines).encode())
+            return
+        # COPY refuses a table under row-level security: the rows go to a staging table first and
+        # then through the policy with one INSERT ... SELECT.
+        stage = f"import_stage_{table}"
+        self.cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        self.cursor.execute(f"TRUNCATE {stage}")
+        with self.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
             copy.write("".join(lines).encode())
+        self.cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")  # noqa: S608
 
 
 def episodes_import(
@@ -513,7 +527,7 @@ def episodes_import(
     today = today or timezone.localdate()
     if parallel is None:
         parallel = hasattr(os, "fork") and not isinstance(rows, list | tuple)
-    with transaction.atomic():
+    with rls.programme_scope(programme.pk):
         programme_lock(programme.pk)  # one writer at a time per programme, as the services
         with connection.cursor() as cursor:
             for statement in _SETUP_SQL:

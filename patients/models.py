@@ -39,6 +39,8 @@ class Versioned(models.Model):
 class Patient(Versioned, ProgrammeOwnedModel):
     """A person the programme follows; ``patient_ref`` is the programme's own identifier."""
 
+    ROW_SECURITY = True  # under row-level security (programmes/rls.py)
+
     # Indexed by the (programme, patient_ref) constraint. No database constraint to the programme
     # (programmes are never deleted: PROTECT); a per-row check would slow bulk imports.
     programme = models.ForeignKey(
@@ -62,6 +64,8 @@ class Patient(Versioned, ProgrammeOwnedModel):
 
 class Episode(Versioned, ProgrammeOwnedModel):
     """One index fracture and the pathway that followed it. Blank means "not recorded yet"."""
+
+    ROW_SECURITY = True  # under row-level security (programmes/rls.py)
 
     # No database foreign-key constraints here: PostgreSQL checks them row by row (a query per row),
     # which cost a fifth of a 100,000-row import. The services are the only writers, and they pick
@@ -133,6 +137,8 @@ class AuditChangesField(models.JSONField):
 
 class AuditEntry(ProgrammeOwnedModel):
     """The change log of clinical values: who changed what, when, field by field. Append-only."""
+
+    ROW_SECURITY = True  # under row-level security (programmes/rls.py)
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from patients import rules
 from patients.models import AuditEntry, Episode, Patient
 from patients.rules import FieldError
+from programmes import rls
 from programmes.models import Programme
 from programmes.services import programme_mark_data_changed
 
@@ -127,7 +128,7 @@ def episode_check(*, programme: Programme, values: dict, episode: Episode | None
     return errors
 
 
-@transaction.atomic
+@rls.scoped_to(lambda programme, **_: programme.pk)
 def episode_create(*, programme: Programme, actor, values: dict, source: str = "form") -> Episode:
     """Record an episode; a new patient_ref registers the patient, a known one adds a re-fracture."""
     clean = validate_episode(values)
@@ -208,7 +209,7 @@ def _locked_episode(episode: Episode) -> Episode:
     )
 
 
-@transaction.atomic
+@rls.scoped_to(lambda episode, **_: episode.programme_id)
 def episode_update(
     *, episode: Episode, actor, values: dict, expected_version: int, source: str = "form", partial: bool = False
 ) -> Episode:
@@ -244,7 +245,7 @@ def episode_update(
     return current
 
 
-@transaction.atomic
+@rls.scoped_to(lambda episode, **_: episode.programme_id)
 def episode_delete(*, episode: Episode, actor, reason: str, expected_version: int | None = None) -> None:
     """Delete an episode (leads only, checked by the caller), with a reason kept in the audit trail.
 
@@ -287,7 +288,7 @@ def episode_delete(*, episode: Episode, actor, reason: str, expected_version: in
     programme_mark_data_changed(programme=current.programme)
 
 
-@transaction.atomic
+@rls.scoped_to(lambda patient, **_: patient.programme_id)
 def patient_update(*, patient: Patient, actor, values: dict, expected_version: int) -> Patient:
     """Correct a patient's reference, sex or date of birth; every episode is re-checked against it."""
     programme_lock(patient.programme_id)

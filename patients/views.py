@@ -19,6 +19,7 @@ from programmes.csvio import CsvRejected, write_csv
 from programmes.inputs import int_param
 from programmes.models import AccessEvent
 from programmes.permissions import ProgrammeView, ProgrammeViewMixin
+from programmes.rls import scoped_stream
 from programmes.services import access_event_record, patient_data_read
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -430,7 +431,8 @@ class ExportView(ProgrammeView):
             filters={k: str(v) for k, v in filters.items() if v},
         )
         response = StreamingHttpResponse(
-            write_csv(episode_rows(episodes), EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+            scoped_stream(self.programme.pk, write_csv(episode_rows(episodes), EXPORT_COLUMNS)),
+            content_type="text/csv; charset=utf-8",
         )
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="{self.programme.slug}-episodes-{stamp}.csv"'

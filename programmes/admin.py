@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from programmes import services
+from programmes import rls, services
 from programmes.authority import Capability, authority_for
 from programmes.forms import add_refusal
 from programmes.models import AccessEvent, ExpectedCaseload, Invitation, Membership, Programme, Role
@@ -293,6 +293,7 @@ class AccessEventAdmin(AuthorityAdmin):
     actions = None
 
     def get_queryset(self, request):
+        rls.activate_all_programmes(rls.Reason.ADMINISTRATION)  # system administrators only
         return AccessEvent.objects.all_programmes().select_related("programme", "actor", "subject")
 
 

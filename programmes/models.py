@@ -242,6 +242,8 @@ class AccessEvent(ProgrammeOwnedModel):
     authority changed. Rows are never changed or deleted (a database trigger refuses it).
     """
 
+    ROW_SECURITY = True  # under row-level security (programmes/rls.py)
+
     class Action(models.TextChoices):
         INVITATION_SENT = "invitation_sent", _("Invitation sent")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")

@@ -164,6 +164,7 @@ class ProgrammeAccess:
 
 def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
     """The programme and what the user may do there, or Http404 (missing and not-a-member look the same)."""
+    from programmes import rls
     from programmes.authority import programme_authority
     from programmes.models import Membership
 
@@ -176,6 +177,7 @@ def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
     )
     if membership is None:
         raise Http404
+    rls.activate(membership.programme_id)  # the rest of the request sees this programme's rows only
     return ProgrammeAccess(
         programme=membership.programme, membership=membership, authority=programme_authority(membership)
     )

@@ -16,6 +16,84 @@ ThreadedWSGIServer.request_queue_size = 128
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 
+# --- The database roles (docs/security.md): the test database is made and migrated by the
+# owner; the tests and the app under test connect as the application role, under row-level
+# security. ---------------------------------------------------------------------------------------
+
+
+_APP_CONNECTION: dict = {}
+
+
+def _use_role(settings_dict: dict, role: dict) -> None:
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].close()
+    settings_dict.update(role)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    from django.conf import settings
+
+    from fls_registry.dbroles import CONNECTION_KEYS
+
+    _APP_CONNECTION.update({key: settings.DATABASES["default"].get(key) for key in CONNECTION_KEYS})
+    _use_role(settings.DATABASES["default"], settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After pytest-django made the test database (as the owner): let the application role empty
+    tables between transactional tests (TRUNCATE, which the role has nowhere else), then connect as it."""
+    from django.conf import settings
+    from django.db import connection
+
+    from fls_registry.dbroles import CONNECTION_KEYS
+
+    app = settings.DATABASE_APP_ROLE
+    app_settings = {key: _APP_CONNECTION[key] for key in CONNECTION_KEYS}
+    with django_db_blocker.unblock():
+        if app and app != settings.DATABASE_OWNER.get("USER"):
+            with connection.cursor() as cursor:
+                cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app}"')
+        _use_role(settings.DATABASES["default"], app_settings)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            assert not cursor.fetchone()[0], (
+                "the tests must connect as a role under row-level security: set DATABASE_ADMIN_URL "
+                "(an administrator's URL) instead of a superuser's DATABASE_URL"
+            )
+    yield
+    with django_db_blocker.unblock():
+        _use_role(settings.DATABASES["default"], settings.DATABASE_OWNER)  # the owner drops the database
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _test_code_reads_every_programme(request, django_db_setup, django_db_blocker):
+    """Test code arranges and inspects several programmes' rows directly, so its own connection
+    takes the cross-programme path for the whole test (a session setting). The code under test
+    still narrows itself: a request scoped to a programme clears the path until it ends, and the
+    app's other processes (live server, workers) never have it. tests/security/test_row_security.py
+    checks the database's wall without it."""
+    if not (DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
+        yield
+        return
+    from django.db import connection
+
+    def put(value):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('fls.all_programmes', %s, false)", [value])
+
+    put("tests")
+    yield
+    if connection.connection is not None and not connection.needs_rollback:
+        put("")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (the public figures, the map's GeoJSON, API throttles)."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from clinical.kpi_sets import KPI_SETS
+from programmes import rls
 from programmes.authority import Capability, authority_for, can_globally_or_in
 from programmes.csvio import FILE_LEVEL, CsvReader, CsvRejected, RowError
 from programmes.models import (
@@ -54,8 +55,16 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def access_event_record(*, programme: Programme | None, actor, action: str, subject=None, **detail) -> AccessEvent:
-    """One row of the access log; ``programme=None`` for global events, ``subject``: whose authority changed."""
-    return AccessEvent.objects.create(programme=programme, actor=actor, subject=subject, action=action, detail=detail)
+    """One row of the access log; ``programme=None`` for global events, ``subject``: whose authority changed.
+
+    Written in the scope of its programme (row-level security): a request scoped to another
+    programme cannot write into this one's log."""
+    if programme is None:
+        return AccessEvent.objects.create(programme=None, actor=actor, subject=subject, action=action, detail=detail)
+    with rls.programme_scope(programme.pk):
+        return AccessEvent.objects.create(
+            programme=programme, actor=actor, subject=subject, action=action, detail=detail
+        )
 
 
 def patient_data_read(request, programme: Programme, what: str, **detail) -> AccessEvent:

@@ -9,14 +9,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from fls_registry.dbroles import as_owner
 from patients.models import AuditEntry, Episode
 from recognition.models import Application
 
 TABLES = {"patients_episode": Episode, "patients_auditentry": AuditEntry, "recognition_application": Application}
 
 
-def connect(database: str):
-    config = settings.DATABASES["default"]
+def connect(database: str, config=None):
+    """The restored database as its owner, on the maintenance path (the tables force row security)."""
+    config = config or settings.DATABASE_OWNER
     return psycopg.connect(
         host=config["HOST"] or None,
         port=config["PORT"] or None,
@@ -24,6 +26,7 @@ def connect(database: str):
         password=config["PASSWORD"] or None,
         dbname=database,
         autocommit=True,
+        options="-c fls.all_programmes=maintenance",
     )
 
 
@@ -31,7 +34,7 @@ def connect(database: str):
 def target():
     name = f"fls_restore_{uuid.uuid4().hex[:10]}"
     yield name
-    with connection.cursor() as cursor:
+    with as_owner(), connection.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -64,6 +67,15 @@ def test_a_backup_restored_into_a_new_database_holds_every_row(
             assert restored.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == count, table  # noqa: S608
         refs = {row[0] for row in restored.execute("SELECT patient_ref FROM patients_patient")}
         assert refs == {"B0", "B1", "B2"}
+    # The restored database keeps its wall: the application role sees no patient row without a
+    # programme, and the policy is still forced.
+    app = {**settings.DATABASE_OWNER, "USER": settings.DATABASE_APP_ROLE}
+    with connect(target, app) as restored:
+        restored.execute("SELECT set_config('fls.all_programmes', '', false)")
+        assert restored.execute("SELECT count(*) FROM patients_episode").fetchone()[0] == 0
+        assert restored.execute(
+            "SELECT relforcerowsecurity FROM pg_class WHERE relname = 'patients_episode'"
+        ).fetchone()[0]
 
 
 def test_a_broken_file_is_refused_and_changes_nothing(transactional_db, programme, tmp_path, target):

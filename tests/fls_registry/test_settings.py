@@ -90,12 +90,17 @@ def test_development_defaults_run_tasks_eagerly_and_mail_to_the_console():
 def test_without_database_url_an_embedded_postgresql_starts(tmp_path):
     result = django_python(
         "from django.db import connection;"
-        "c = connection.cursor(); c.execute('select version()'); print(c.fetchone()[0])",
+        "c = connection.cursor(); c.execute('select version()'); print(c.fetchone()[0]);"
+        "c.execute('select current_user, rolsuper, rolbypassrls from pg_roles where rolname = current_user');"
+        "print(*c.fetchone())",
         DATABASE_URL=None,
+        DATABASE_ADMIN_URL=None,
         FLS_DATA_DIR=str(tmp_path / "data"),
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("PostgreSQL 16")
+    version, role = result.stdout.splitlines()
+    assert version.startswith("PostgreSQL 16")
+    assert role == "fls_app False False"  # the application role, under row-level security
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
 
 

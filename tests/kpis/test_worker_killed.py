@@ -143,10 +143,12 @@ def test_a_whole_worker_killed_mid_recompute_hands_its_task_to_another(
     episodes, start_celery_worker, task_events, client, results_locked
 ):
     programme = episodes
-    short = {"CELERY_VISIBILITY_TIMEOUT": "5"}  # production: an hour, longer than any task
+    visibility = 5  # production: an hour, longer than any task
+    short = {"CELERY_VISIBILITY_TIMEOUT": str(visibility)}
     first, first_log = start_celery_worker(**short)
     task_id = client.send_task(recompute_programme.name, args=[programme.pk]).id
     wait_until(backends_waiting_to_store, 60, "the recompute never reached its INSERT", first_log)
+    taken = time.monotonic()  # the task was handed to the first worker a moment before this
     (blocked,) = backends_waiting_to_store()
 
     first.send_signal(signal.SIGKILL)
@@ -155,6 +157,10 @@ def test_a_whole_worker_killed_mid_recompute_hands_its_task_to_another(
     wait_until(lambda: blocked not in backends_waiting_to_store(), 30, "the dead worker's query stayed", first_log)
     assert not KpiResult.objects.for_programme(programme).exists()  # its transaction never committed
 
+    # A worker looks for tasks whose holder died when it starts (and every 100 s or so after):
+    # the second one starts once the first one's task has been unacknowledged for longer than
+    # the visibility timeout.
+    time.sleep(max(0.0, taken + visibility + 1 - time.monotonic()))
     second, second_log = start_celery_worker(**short)
     assert_delivered_again_and_right(programme, task_events, task_id, first_log, second_log)
     assert second.poll() is None, second_log.read_text()

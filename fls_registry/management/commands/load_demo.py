@@ -6,6 +6,7 @@ from mentorship import demo as mentorship_demo
 from network import demo as network_demo
 from patients import demo as patient_demo
 from programmes import demo as programme_demo
+from programmes import rls
 from recognition import demo as recognition_demo
 
 
@@ -13,6 +14,10 @@ class Command(BaseCommand):
     help = "Load (or refresh) the demo data: programmes, people of every role, settings. Idempotent."
 
     def handle(self, *args, **options):
+        with rls.all_programmes(rls.Reason.DEMO_DATA):  # several programmes at once
+            self.load()
+
+    def load(self):
         logins = programme_demo.load()
         for slug, counts in patient_demo.load().items():
             self.stdout.write(f"Episodes of {slug}: {counts}")

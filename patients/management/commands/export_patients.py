@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from patients import selectors
 from patients.exports import EXPORT_COLUMNS, episode_rows
+from programmes import rls
 from programmes.commandline import programme_argument
 from programmes.csvio import write_csv
 from programmes.models import AccessEvent
@@ -20,6 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug, output=None, **options):
         programme = programme_argument(slug)
+        with rls.programme_scope(programme.pk):
+            self.export(programme, output)
+
+    def export(self, programme, output):
         episodes = selectors.episode_list(programme, today=timezone.localdate(), sort="fracture_date")
         try:
             target = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115

@@ -1,0 +1,39 @@
+"""What every benchmark does to the database besides measuring (docs/security.md, row-level security).
+
+A benchmark arranges thousands of programmes' rows at once, as the tests do: its own connection
+takes the cross-programme path for maintenance for the whole session. The code it measures still
+sets its own scope (requests, services, the KPI engine). VACUUM and ANALYZE run as the owner, and
+COPY, which a table under a policy refuses, goes through a staging table.
+"""
+
+from __future__ import annotations
+
+
+def maintenance_session() -> None:
+    from django.db import connection
+
+    from programmes.rls import ALL_PROGRAMMES_SETTING, Reason
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, false)", [ALL_PROGRAMMES_SETTING, Reason.MAINTENANCE.value])
+
+
+def vacuum_analyze(*tables: str) -> None:
+    from django.db import connection
+
+    from fls_registry.dbroles import as_owner
+
+    with as_owner(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('fls.all_programmes', 'maintenance', false)")
+        cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+    maintenance_session()  # as_owner closed the connection: the next one needs the path again
+
+
+def copy_rows(cursor, table: str, columns: str, text: str) -> None:
+    """``COPY table (columns) FROM STDIN`` of ``text``, through the table's policy."""
+    stage = f"bench_stage_{table}"
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
+    cursor.execute(f"TRUNCATE {stage}")
+    with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        copy.write(text)
+    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")

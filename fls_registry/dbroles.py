@@ -1,0 +1,109 @@
+"""The two database roles: the owner, which runs migrations, backups and restores, and the
+application role, which serves requests and runs tasks under row-level security.
+
+- ``fls_owner``: owns the schema and every table; ``NOSUPERUSER NOBYPASSRLS`` (the patient tables
+  ``FORCE`` row-level security, so even the owner goes through the policy's named path).
+- ``fls_app``: ``LOGIN`` and nothing else: not an owner, not a superuser, no ``BYPASSRLS``; it gets
+  ``SELECT, INSERT, UPDATE, DELETE`` on the tables after each ``migrate``.
+
+``prepare()`` creates both (and the database) with an administrator's connection: the embedded
+PostgreSQL of ``make run``, the tests' server (``DATABASE_ADMIN_URL``) and docker-compose's init
+script use it. A production server may be prepared by its DBA instead (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+OWNER_ROLE = "fls_owner"
+APP_ROLE = "fls_app"
+OWNER_ATTRIBUTES = "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOBYPASSRLS"
+APP_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"
+CONNECTION_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
+
+
+def url_as(url: str, role: str, database: str) -> str:
+    """``url`` (an administrator's, on a trusted socket or host) for ``role`` on ``database``."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"{quote(role, safe='')}@{host}", f"/{database}", parts.query, ""))
+
+
+def prepare_from_url(admin_url: str, database: str) -> tuple[str, str]:
+    """``prepare()`` with an administrator's URL (``DATABASE_ADMIN_URL``); returns the application's
+    and the owner's URLs on the same server, without passwords (trust authentication)."""
+    parts = urlsplit(admin_url)
+
+    def conninfo(name: str) -> str:
+        return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+    prepare(conninfo, unquote(parts.path.lstrip("/")) or "postgres", database)
+    return url_as(admin_url, APP_ROLE, database), url_as(admin_url, OWNER_ROLE, database)
+
+
+def prepare(conninfo, admin_database: str, database: str, *, owner: str = OWNER_ROLE, app: str = APP_ROLE) -> None:
+    """Create (or correct) both roles and the database, owned by ``owner``; idempotent.
+    ``conninfo(name)`` is the administrator's connection string for the database ``name``."""
+    import psycopg
+    from psycopg import sql
+
+    def connect(name: str):
+        return psycopg.connect(conninfo(name), autocommit=True)
+
+    with connect(admin_database) as conn:
+        for role, attributes in ((owner, OWNER_ATTRIBUTES), (app, APP_ATTRIBUTES)):
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(sql.SQL(f"{verb} ROLE {{}} {attributes}").format(sql.Identifier(role)))
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+            conn.execute(
+                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(owner))
+            )
+        else:
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner)))
+    with connect(database) as conn:
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(owner)))
+        # Tables made before the roles existed (an older embedded database) move to the owner.
+        rows = conn.execute(
+            """
+            SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(c.relowner) <> %s
+            """,
+            [owner],
+        ).fetchall()
+        for name, kind in rows:
+            what = {"v": "VIEW", "m": "MATERIALIZED VIEW"}.get(kind, "TABLE")
+            conn.execute(
+                sql.SQL(f"ALTER {what} {{}} OWNER TO {{}}").format(sql.Identifier(name), sql.Identifier(owner))
+            )
+
+
+def grant_application(cursor, app: str) -> None:
+    """As the owner: the application role may read and write rows, never change the schema."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", app):
+        raise ValueError(f"not a plain role name: {app!r}")
+    cursor.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{app}"')
+    cursor.execute(f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{app}"')
+
+
+@contextmanager
+def as_owner(alias: str = "default"):
+    """Run the block on ``alias``'s database as the owner role (``DATABASE_OWNER_URL``)."""
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections[alias]
+    owner = settings.DATABASE_OWNER
+    saved = {key: connection.settings_dict.get(key) for key in CONNECTION_KEYS}
+    if alias != "default" or all(saved[key] == owner.get(key) for key in CONNECTION_KEYS):
+        yield connection
+        return
+    connection.close()
+    connection.settings_dict.update(owner)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
