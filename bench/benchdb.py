@@ -8,6 +8,17 @@ COPY, which a table under a policy refuses, goes through a staging table.
 
 from __future__ import annotations
 
+import os
+
+
+def setup_django() -> None:
+    """Django on the registry's settings (what the environment says), then ``maintenance_session``."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
+    import django
+
+    django.setup()
+    maintenance_session()
+
 
 def maintenance_session() -> None:
     from django.db import connection

@@ -33,17 +33,12 @@ TODAY = date(2026, 11, 1)
 
 
 def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
     # As in production, the KPI recompute an import asks for is queued for a worker, not run inside
     # the import: an in-process broker takes the message and nothing consumes it.
     os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
 
 
 def peak_rss_mb() -> float:

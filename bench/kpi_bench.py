@@ -16,7 +16,6 @@ Uses DATABASE_URL, or the embedded PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -73,14 +72,9 @@ GROUP BY programme_id
 
 
 def setup_django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
 
 
 def load(programmes: int, per_programme: int, big: int) -> None:

@@ -30,15 +30,10 @@ def main():
     parser.add_argument("--episodes", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=40)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
     os.environ["DJANGO_DEBUG"] = "false"  # as in production: cached templates, no query log
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
     from django.conf import settings
     from django.db import connection
     from django.test import Client

@@ -30,14 +30,9 @@ PAGES = ["/p/yaroslavl-rech/worklist/", "/p/yaroslavl-rech/episodes/", "/p/yaros
 
 
 def sessions(count: int) -> list[str]:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
     from django.contrib.auth import get_user_model
     from django.test import Client
 

@@ -18,7 +18,6 @@ timed here. No database needed.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -93,14 +92,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
     import numpy as np
 
     from mentorship import matching

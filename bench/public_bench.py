@@ -138,15 +138,10 @@ def main():
     parser.add_argument("--programmes", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fls_registry.settings")
     os.environ["DJANGO_DEBUG"] = "false"  # as in production: cached templates, no query log
-    import django
+    from bench.benchdb import setup_django
 
-    django.setup()
-
-    from bench.benchdb import maintenance_session
-
-    maintenance_session()
+    setup_django()
     from django.conf import settings
     from django.core.cache import cache
     from django.db import connection

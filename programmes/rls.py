@@ -32,12 +32,13 @@ PROGRAMME_SETTING = "fls.programme_id"
 ALL_PROGRAMMES_SETTING = "fls.all_programmes"
 
 
-def protected_tables() -> set[str]:
+@functools.cache
+def protected_tables() -> frozenset[str]:
     """The tables under the policy: every model that says ``ROW_SECURITY = True`` (patients,
     episodes, the audit trail, the access log); each has a migration that applies ``policy_sql``."""
     from django.apps import apps
 
-    return {model._meta.db_table for model in apps.get_models() if getattr(model, "ROW_SECURITY", False)}
+    return frozenset(model._meta.db_table for model in apps.get_models() if getattr(model, "ROW_SECURITY", False))
 
 
 class Reason(StrEnum):

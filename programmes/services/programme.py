@@ -7,6 +7,7 @@ memberships, global roles, accounts) are in ``programmes.services.grants``.
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -59,9 +60,7 @@ def access_event_record(*, programme: Programme | None, actor, action: str, subj
 
     Written in the scope of its programme (row-level security): a request scoped to another
     programme cannot write into this one's log."""
-    if programme is None:
-        return AccessEvent.objects.create(programme=None, actor=actor, subject=subject, action=action, detail=detail)
-    with rls.programme_scope(programme.pk):
+    with rls.programme_scope(programme.pk) if programme is not None else nullcontext():
         return AccessEvent.objects.create(
             programme=programme, actor=actor, subject=subject, action=action, detail=detail
         )
