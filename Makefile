@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test lint migrate demo worker beat system-packages stop-embedded clean backup restore
+.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
@@ -34,6 +34,9 @@ demo: migrate
 run: demo
 	@echo "Serving the FLS registry on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+demo-code: install
+	@$(PY) manage.py demo_code
 
 system-packages:
 	@scripts/ensure-system-packages.sh

@@ -2,6 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts import ratelimit
+from accounts.mfa import MFA_REQUIRED_MESSAGE, mfa_missing
 from accounts.services import api_token_authenticate
 
 
@@ -25,6 +26,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if user is None:
             ratelimit.failed(request, "api_token")
             raise exceptions.AuthenticationFailed("Unknown, revoked or mistyped API token.")
+        if mfa_missing(user):
+            raise exceptions.PermissionDenied(MFA_REQUIRED_MESSAGE)
         return user, None
 
     def authenticate_header(self, request):

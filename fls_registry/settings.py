@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # IOF staff, reviewers, administrators and leads reach nothing but the set-up until they use 2FA.
+    "accounts.mfa.RequireMfaMiddleware",
     # Last: turns a lock-out raised during authentication into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -271,6 +273,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[FLS registry] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="FLS registry")
+MFA_ADAPTER = "accounts.mfa.RequiredMfaAdapter"
+# Accept the code of the 30-second period before and after too: ward computers' clocks drift.
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # --- E-mail --------------------------------------------------------------------------------------
@@ -323,6 +328,9 @@ PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / "
 # the upload views by their own setting, anything else by UPLOAD_MAX_BYTES.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 PATIENTS_IMPORT_MAX_BYTES = env.int("PATIENTS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Larger CSV imports run on a Celery worker with a progress page (patients.import_jobs); smaller
+# ones (about 5,000 episodes) while the coordinator waits.
+PATIENTS_IMPORT_BACKGROUND_BYTES = env.int("PATIENTS_IMPORT_BACKGROUND_BYTES", default=1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files go to a temporary file, not memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields and JSON bodies (the bulk API)
 

@@ -10,6 +10,9 @@ from programmes import services
 from programmes.models import Membership, Programme, Role
 
 DEMO_PASSWORD = "fls-demo-2026"
+# The demo's authenticator-app key, for every demo account whose role requires two-factor
+# authentication (leads, reviewers, IOF staff, the administrator). Published: demo data only.
+DEMO_TOTP_SECRET = "FLSDEMOFLSDEMOFLSDEMOFLSDEMOFLSD"
 
 PROGRAMMES = [
     # slug, name, institution, country, city, lat, lon, languages, care setting, status
@@ -189,3 +192,33 @@ def load() -> list[tuple[str, str]]:
         )
         logins.append((email, what))
     return logins
+
+
+def demo_authenticators() -> list[str]:
+    """Give every demo account whose role requires two-factor authentication the demo's authenticator
+    key (and recovery codes), as if they had set it up; returns their e-mail addresses."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from accounts.mfa import has_totp, mfa_required
+
+    emails = []
+    for user in get_user_model().objects.filter(email__endswith="@demo.fls").order_by("email"):
+        if not mfa_required(user):
+            continue
+        if not has_totp(user):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists():
+            RecoveryCodes.activate(user)
+        emails.append(user.email)
+    return emails
+
+
+def demo_code(at: float | None = None) -> str:
+    """The six-digit code an authenticator app holding the demo key shows now."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(at if at is not None else time.time()) // 30))

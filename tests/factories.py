@@ -7,6 +7,26 @@ from accounts.models import authority_change
 from programmes.models import Membership, Programme, Role
 
 PASSWORD = "correct-horse-battery-staple"
+# Every test user who needs two-factor authentication has an authenticator app with this secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(user, secret: str = TOTP_SECRET):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET, offset: int = 0) -> str:
+    """The code an authenticator app with ``secret`` shows now (``offset`` periods of 30 s away)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
 
 
 @functools.cache
@@ -43,6 +63,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
 
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """IOF staff, reviewers and administrators start with their required authenticator app
+        (``mfa=False`` leaves it out, to test the set-up they are sent to)."""
+        if create and extracted is not False and (obj.is_superuser or obj.is_iof_staff or obj.is_reviewer):
+            give_totp(obj)
+
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -61,7 +88,14 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     programme = factory.SubFactory(ProgrammeFactory)
     role = Role.COORDINATOR
+
+    @factory.post_generation
+    def mfa(obj, create, extracted, **kwargs):
+        """A lead starts with the required authenticator app (``mfa=False`` leaves it out)."""
+        if create and extracted is not False and obj.role == Role.LEAD:
+            give_totp(obj.user)

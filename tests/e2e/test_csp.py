@@ -82,3 +82,31 @@ def test_the_admin_raises_no_violation(live_server, watched, iof_staff, programm
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert violations(page, console) == [], path
+
+
+def test_a_new_lead_sets_up_the_authenticator_app_by_keyboard_without_violation(
+    live_server, watched, programme, make_member
+):
+    """A lead's first login ends on the set-up page: the QR code and the key to type in, the code,
+    then the recovery codes; only then the programme."""
+    from allauth.mfa.models import Authenticator
+
+    from tests.factories import PASSWORD, MembershipFactory, UserFactory, totp_code
+
+    page, console = watched
+    lead = MembershipFactory(programme=programme, role="lead", user=UserFactory(mfa=False), mfa=False).user
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(lead.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
+    assert page.get_by_text("needs two-factor authentication").is_visible()
+    assert page.locator("img[alt]").first.get_attribute("src").startswith("data:image/svg+xml")
+    secret = page.get_by_label("Authenticator secret").input_value()
+    page.get_by_label("Authenticator code").fill(totp_code(secret))
+    page.get_by_label("Authenticator code").press("Enter")
+    page.wait_for_url("**/accounts/2fa/recovery-codes/")
+    assert Authenticator.objects.filter(user=lead, type=Authenticator.Type.TOTP).exists()
+    page.goto(f"{live_server.url}/p/{programme.slug}/")
+    assert page.get_by_role("heading", level=1).inner_text() == programme.name
+    assert violations(page, console) == []

@@ -6,7 +6,7 @@ from kpis import services
 from patients.importer import episodes_import
 from patients.synthetic import synthetic_cohort
 from programmes.models import ExpectedCaseload
-from tests.factories import PASSWORD
+from tests.e2e.test_recognition_journey import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +19,7 @@ def test_lead_reads_the_dashboard_and_drills_down_to_the_episodes(live_server, p
         ExpectedCaseload.objects.create(programme=programme, year=year, non_spine=150, spine=40)
     services.results_recompute(programme_ids=[programme.pk])
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill(lead.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    log_in(page, live_server, lead)
     page.goto(live_server.url + f"/p/{programme.slug}/")
     page.get_by_role("link", name="KPIs").click()
     page.get_by_role("heading", name="KPI dashboard").wait_for()

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.e2e.test_recognition_journey import unused_code
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -11,6 +12,9 @@ def test_lead_logs_in_with_the_keyboard_and_reaches_the_programme(live_server, p
     page.get_by_label("Email").fill(lead.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
+    # A lead's role requires two-factor authentication: the code of the authenticator app next.
+    page.get_by_label("Code").fill(unused_code(lead))
+    page.get_by_label("Code").press("Enter")
     page.get_by_role("link", name=programme.name).click()
     assert page.get_by_role("heading", level=1).inner_text() == programme.name
     assert page.get_by_role("link", name="Team").is_visible()

@@ -31,8 +31,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"Mentorship: {line}")
             for line in network_demo.load():
                 self.stdout.write(f"Public face: {line}")
+        with_mfa = set(programme_demo.demo_authenticators())
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account has the password: {programme_demo.DEMO_PASSWORD}")
         width = max(len(email) for email, _ in logins)
         for email, what in logins:
-            self.stdout.write(f"  {email.ljust(width)}  {what}")
+            mark = "*" if email in with_mfa else " "
+            self.stdout.write(f" {mark}{email.ljust(width)}  {what}")
+        self.stdout.write(
+            "* two-factor authentication (required for leads, reviewers, IOF staff and the administrator): "
+            f"add the key {programme_demo.DEMO_TOTP_SECRET} to an authenticator app, "
+            "or run `make demo-code` for the code of the moment."
+        )

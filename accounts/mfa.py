@@ -1,0 +1,97 @@
+"""Two-factor authentication: required for the people who can see or decide across programmes.
+
+Who must have an authenticator app (TOTP, with recovery codes that allauth creates with it):
+
+- IOF staff, IOF reviewers and system administrators (flags on the user, known here);
+- programme leads, and whoever else an app above registers with ``require_mfa_when`` (the
+  programmes app registers the lead role: accounts sits below programmes and does not import it).
+
+Until such a person has set it up, every page but the set-up pages (and log-out) sends them to the
+set-up page, and the API refuses their session or token with a 403 that says why. They cannot
+switch it off while the role lasts (``RequiredMfaAdapter``). Everyone else is offered it on their
+profile page.
+"""
+
+from collections.abc import Callable
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+
+MFA_REQUIRED_MESSAGE = _(
+    "Your role (IOF staff, reviewer, administrator or programme lead) needs two-factor authentication. "
+    "Set up an authenticator app to continue; keep the recovery codes you are shown somewhere safe."
+)
+
+_requirements: list[Callable] = []
+
+
+def require_mfa_when(predicate: Callable) -> None:
+    """Register ``predicate(user) -> bool``: a further reason a person must use two-factor authentication."""
+    if predicate not in _requirements:
+        _requirements.append(predicate)
+
+
+def mfa_required(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_iof_staff or user.is_reviewer:
+        return True
+    return any(predicate(user) for predicate in _requirements)
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def mfa_missing(user) -> bool:
+    """True when the person must use two-factor authentication and has not set it up."""
+    return user.is_authenticated and not has_totp(user) and mfa_required(user)
+
+
+# Paths reachable before the set-up: the set-up itself (allauth asks for the password again when the
+# login is older than a few minutes), logging out, static files and the health check.
+ALLOWED_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/healthz",
+)
+
+
+class RequireMfaMiddleware:
+    """Sends a person whose role needs two-factor authentication to its set-up page until it is done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or request.path.startswith(ALLOWED_PREFIXES) or not mfa_missing(user):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(MFA_REQUIRED_MESSAGE), "code": "mfa_required"}, status=403)
+        if request.method == "GET":
+            messages.warning(request, MFA_REQUIRED_MESSAGE)
+        return redirect("mfa_activate_totp")
+
+
+class RequiredMfaAdapter(DefaultMFAAdapter):
+    """The authenticator app cannot be removed while the person's role requires it."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "Your role requires two-factor authentication, so it stays on. To move to a new phone, ask a "
+            "system administrator to remove your authenticator: you set up the new one at your next login."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and mfa_required(authenticator.user):
+            return False
+        return super().can_delete_authenticator(authenticator)
