@@ -37,3 +37,31 @@ def load(today: date | None = None) -> dict[str, str]:
         )
         results[slug] = str(counts)
     return results
+
+
+def load_import_job(slug: str = "yaroslavl-rech") -> str | None:
+    """A large-import job in the demo's list: the programme's own export imported again through a
+    job, as a worker runs it (every episode unchanged). Once; returns what it did."""
+    from patients.exports import EXPORT_COLUMNS, episode_rows
+    from patients.import_jobs import import_job_run
+    from patients.models import Episode, ImportJob
+    from programmes import rls
+    from programmes.csvio import write_csv
+
+    programme = Programme.objects.filter(slug=slug).first()
+    if programme is None:
+        return None
+    with rls.programme_scope(programme.pk):
+        if ImportJob.objects.for_programme(programme).exists():
+            return None
+        episodes = Episode.objects.for_programme(programme).order_by("pk")
+        content = "".join(write_csv(episode_rows(episodes), EXPORT_COLUMNS)).encode()
+        job = ImportJob.objects.create(
+            programme=programme,
+            filename=f"{slug}-export-reimported.csv",
+            size=len(content),
+            rows_expected=content.count(b"\n") - 1,
+            content=content,
+        )
+    state = import_job_run(programme_id=programme.pk, job_id=job.pk)
+    return f"{job.filename} ({job.rows_expected} rows): {state}"

@@ -25,7 +25,7 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -518,11 +518,13 @@ def episodes_import(
     source: str = "import",
     today: date | None = None,
     parallel: bool | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportCounts:
     """Validate and upsert many episodes, all or nothing. Raises ImportRejected with every error.
 
     ``parallel`` validates in a forked child process while this one writes (the default for
     streams such as files, where it nearly halves the time); lists (the bulk API) stay in-process.
+    ``progress(rows)`` is called after each chunk with the rows checked so far (background imports).
     """
     today = today or timezone.localdate()
     if parallel is None:
@@ -539,6 +541,8 @@ def episodes_import(
             for item in _validate_in_child(rows, today) if parallel else _validated_chunks(rows, today):
                 if isinstance(item, _Chunk):
                     writer.load(item)
+                    if progress is not None and item.rows:
+                        progress(item.rows[-1].row_no - 1)  # file rows up to here, rejected ones too
                 else:
                     outcome = item
             if outcome is None:

@@ -187,3 +187,47 @@ class AuditEntry(ProgrammeOwnedModel):
         if self.pk is not None:
             raise ValidationError(_("Audit entries cannot be changed."))
         super().save(*args, **kwargs)
+
+
+class ImportJob(ProgrammeOwnedModel):
+    """A CSV import too large to run while the coordinator waits: a worker runs it, all or nothing,
+    and the import page shows its progress. The uploaded file is kept only until it has run."""
+
+    ROW_SECURITY = True  # holds the uploaded rows until they have run (programmes/rls.py)
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting for a worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("imported")
+        REJECTED = "rejected", _("not imported: problems in the file")
+        FAILED = "failed", _("not imported: the import stopped")
+
+    FINISHED = (State.DONE, State.REJECTED, State.FAILED)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False
+    )
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="bytes uploaded")
+    rows_expected = models.PositiveIntegerField(default=0, help_text="lines in the file, less the header")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    content = models.BinaryField(editable=False, help_text="the uploaded file; emptied once it has run")
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="the first problems: [row, column, message]")
+    total_errors = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED

@@ -17,5 +17,6 @@ urlpatterns = [
     path("patients/<int:pk>/edit/", views.PatientUpdateView.as_view(), name="patient_update"),
     path("worklist/", views.WorklistView.as_view(), name="worklist"),
     path("import/", views.ImportView.as_view(), name="import"),
+    path("import/jobs/<int:pk>/", views.ImportJobView.as_view(), name="import_job"),
     path("export.csv", views.ExportView.as_view(), name="export"),
 ]

@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -12,7 +13,9 @@ from django.views.generic import TemplateView
 from patients import rules, selectors, services
 from patients.exports import EXPORT_COLUMNS, episode_rows
 from patients.forms import ContactForm, DeleteEpisodeForm, EpisodeForm, ImportForm, PatientForm
+from patients.import_jobs import import_job_create, import_job_progress
 from patients.importer import ImportRejected, csv_rows, episodes_import
+from patients.models import ImportJob
 from patients.pathway import episode_pathway
 from programmes.authority import Capability
 from programmes.csvio import CsvRejected, write_csv
@@ -21,6 +24,7 @@ from programmes.models import AccessEvent
 from programmes.permissions import ProgrammeView, ProgrammeViewMixin
 from programmes.rls import scoped_stream
 from programmes.services import access_event_record, patient_data_read
+from programmes.tenancy import get_owned_or_404
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -395,6 +399,8 @@ class ImportView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", ImportForm())
         context["columns"] = rules.COLUMNS
+        context["jobs"] = ImportJob.objects.for_programme(self.programme).defer("content", "errors")[:5]
+        context["background_bytes"] = settings.PATIENTS_IMPORT_BACKGROUND_BYTES
         return context
 
     def post(self, request):
@@ -402,17 +408,47 @@ class ImportView(ProgrammeViewMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = form.cleaned_data["file"]
+        if upload.size > settings.PATIENTS_IMPORT_BACKGROUND_BYTES:
+            # A large file would hold this web worker for a minute: a Celery worker imports it.
+            job = import_job_create(
+                programme=self.programme, actor=request.user, filename=upload.name, content=upload.read()
+            )
+            return redirect("patients:import_job", programme_slug=self.programme.slug, pk=job.pk)
         try:
             counts = episodes_import(
                 programme=self.programme, rows=csv_rows(upload), actor=request.user, source="upload", parallel=False
             )
         except (ImportRejected, CsvRejected) as exc:
             return self.render_to_response(
-                self.get_context_data(form=ImportForm(), errors=exc.errors, total=exc.total, filename=upload.name),
+                self.get_context_data(
+                    form=ImportForm(),
+                    errors=[[e.row, e.column, e.message] for e in exc.errors],
+                    total=exc.total,
+                    filename=upload.name,
+                ),
                 status=400,
             )
         messages.success(request, _("%(name)s imported: %(counts)s.") % {"name": upload.name, "counts": counts})
         return redirect("patients:episode_list", programme_slug=self.programme.slug)
+
+
+class ImportJobView(ProgrammeViewMixin, TemplateView):
+    """A background import's progress, then its outcome (the state part refreshes itself by htmx)."""
+
+    template_name = "patients/import_job.html"
+    read_capability = Capability.PATIENTS_WRITE
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["patients/_import_job_state.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = get_owned_or_404(ImportJob.objects.defer("content"), self.programme, pk=kwargs["pk"])
+        context["job"] = job
+        context["rows_checked"] = import_job_progress(job)
+        return context
 
 
 class ExportView(ProgrammeView):

@@ -15,7 +15,7 @@ from django.db import ProgrammingError, connection, transaction
 from kpis import services as kpi_services
 from kpis.models import KpiResult
 from patients.importer import dict_rows, episodes_import
-from patients.models import AuditEntry, Episode, Patient
+from patients.models import AuditEntry, Episode, ImportJob, Patient
 from programmes import rls
 from programmes.models import AccessEvent
 from tests.patients.conftest import valid_values
@@ -25,6 +25,7 @@ TABLES = {
     "patients_episode": Episode,
     "patients_auditentry": AuditEntry,
     "programmes_accessevent": AccessEvent,
+    "patients_importjob": ImportJob,
 }
 
 
@@ -58,6 +59,8 @@ def two_programmes(programme, other_programme, make_episode, coordinator):
 
     access_event_record(programme=programme, actor=coordinator, action=AccessEvent.Action.VIEWED, what="x")
     access_event_record(programme=other_programme, actor=None, action=AccessEvent.Action.VIEWED, what="x")
+    for owner in (programme, other_programme):
+        ImportJob.objects.create(programme=owner, filename="f.csv", size=1, content=b"patient rows")
     return programme, other_programme
 
 

@@ -138,6 +138,7 @@ OBJECT_OF_ROUTE = {
     "patient_update": "patient",
     "report": "report",
     "report_pdf": "report",
+    "import_job": "import_job",
     "api_episode": "episode",
     "application": "application",
     "application_refresh": "application",
@@ -171,6 +172,13 @@ def foreign_objects(other_programme, make_member, make_episode, settings, tmp_pa
     invitation, _token = services.invitation_create(
         actor=other_lead, programme=other_programme, email="foreign@x.example", role="viewer"
     )
+    from patients.models import ImportJob
+    from programmes import rls
+
+    with rls.programme_scope(other_programme.pk):
+        import_job = ImportJob.objects.create(
+            programme=other_programme, requested_by=other_lead, filename="foreign.csv", size=1, content=b"x"
+        )
     report = KpiReport.objects.create(
         programme=other_programme,
         requested_by=other_lead,
@@ -218,6 +226,7 @@ def foreign_objects(other_programme, make_member, make_episode, settings, tmp_pa
         "membership": Membership.objects.get(user=other_lead).pk,
         "invitation": invitation.pk,
         "report": report.pk,
+        "import_job": import_job.pk,
     }
 
 

@@ -16,6 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with rls.all_programmes(rls.Reason.DEMO_DATA):  # several programmes at once
             self.load()
+        # Outside the cross-programme path: a job runs in its own programme's scope.
+        job = patient_demo.load_import_job()
+        if job:
+            self.stdout.write(f"Import job: {job}")
 
     def load(self):
         logins = programme_demo.load()
