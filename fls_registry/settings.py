@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.SessionRefreshMiddleware",
     # A request that resolves a programme runs in one transaction scoped to it (row-level security).
     "programmes.rls.RowSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -269,7 +270,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 FAILURE_LIMITS = {"invitation": (20, 600), "api_token": (30, 60)}
 # Sessions end after this much inactivity (each request starts the period again).
 SESSION_COOKIE_AGE = env.int("SESSION_INACTIVITY_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# ...written again at most once a minute, not on every request (accounts.sessions).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[FLS registry] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="FLS registry")

@@ -65,9 +65,36 @@ def test_the_client_address_trusts_only_the_configured_proxies(rf, settings, cou
 
 
 def test_sessions_end_after_inactivity(client, coordinator):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert attempt(client, coordinator.email, PASSWORD).status_code == 302
     assert 0 < client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_a_request_extends_the_session_at_most_once_a_minute(client, coordinator, programme):
+    """Each page would otherwise write the session; it is written again once a minute has passed."""
+    import time
+
+    from django.contrib.sessions.models import Session
+
+    from accounts.sessions import REFRESHED_KEY
+
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False and settings.SESSION_REFRESH_SECONDS == 60
+    attempt(client, coordinator.email, PASSWORD)
+    key = client.session.session_key
+
+    def stored():
+        return Session.objects.get(session_key=key)
+
+    client.get(f"/p/{programme.slug}/")
+    first = stored().expire_date
+    client.get(f"/p/{programme.slug}/")
+    assert stored().expire_date == first  # within the minute: not written again
+    session = client.session
+    session[REFRESHED_KEY] = int(time.time()) - 61  # as if the last write was more than a minute ago
+    session.save()
+    before = stored().expire_date
+    client.get(f"/p/{programme.slug}/")
+    assert stored().expire_date > before  # written again: the inactivity period starts again
+    assert client.session[REFRESHED_KEY] >= int(time.time()) - 2
 
 
 def test_the_client_is_not_locked_out_for_other_addresses(client, coordinator, lead):

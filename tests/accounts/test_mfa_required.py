@@ -148,3 +148,25 @@ def test_a_coordinator_made_lead_is_sent_to_the_set_up_at_the_next_page(programm
     assert client.get(f"/p/{programme.slug}/").status_code == 200
     membership_set_role(membership=Membership.objects.get(user=coordinator), role="lead", actor=lead)
     assert client.get(f"/p/{programme.slug}/")["Location"] == SETUP
+
+
+def test_the_answer_is_remembered_but_forgotten_when_an_authenticator_or_a_role_changes(
+    programme, lead, django_assert_max_num_queries
+):
+    from allauth.mfa.models import Authenticator
+
+    from accounts.mfa import mfa_missing
+    from programmes.models import Membership
+
+    coordinator = without_mfa(programme, "coordinator")
+    assert mfa_missing(coordinator) is False
+    with django_assert_max_num_queries(0):
+        assert mfa_missing(coordinator) is False  # from the cache
+    membership = Membership.objects.get(user=coordinator)
+    membership.role = "lead"
+    membership.save()
+    assert mfa_missing(coordinator) is True
+    give_totp(coordinator)
+    assert mfa_missing(coordinator) is False
+    Authenticator.objects.filter(user=coordinator).delete()  # a system administrator removes it
+    assert mfa_missing(coordinator) is True
