@@ -89,6 +89,12 @@ def _write(cursor, name: str, value: str) -> None:
     cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
+def _write_all(cursor, values: dict[str, str]) -> None:
+    """Several settings in one round trip."""
+    calls = ", ".join("set_config(%s, %s, true)" for _ in values)
+    cursor.execute(f"SELECT {calls}", [part for item in values.items() for part in item])  # noqa: S608
+
+
 def current(using: str = "default") -> tuple[int | None, str]:
     """(the programme id, the cross-programme reason or '') in effect for this transaction."""
     with connections[using].cursor() as cursor:
@@ -125,8 +131,7 @@ def _activate(values: dict[str, str], using: str) -> None:
             found = dict(zip((PROGRAMME_SETTING, ALL_PROGRAMMES_SETTING), _read(cursor), strict=True))
             for name in values:
                 state.restore.setdefault((using, name), found[name])
-        for name, value in values.items():
-            _write(cursor, name, value)
+        _write_all(cursor, values)
 
 
 def activate(programme_id: int, using: str = "default") -> None:
@@ -178,11 +183,14 @@ def _scoped(name: str, value: str, using: str):
             before = dict(zip((PROGRAMME_SETTING, ALL_PROGRAMMES_SETTING), _read(cursor), strict=True))
             if name == PROGRAMME_SETTING and before[name] not in ("", value):
                 raise ScopeError(f"this transaction is scoped to programme {before[name]}, not {value}")
-            _write(cursor, name, value)
+            unchanged = before[name] == value  # nested in the same scope (a service inside a request)
+            if not unchanged:
+                _write(cursor, name, value)
         yield
         # Reached only without an exception: on one, the savepoint's rollback undoes the setting.
-        with connections[using].cursor() as cursor:
-            _write(cursor, name, before[name])
+        if not unchanged:
+            with connections[using].cursor() as cursor:
+                _write(cursor, name, before[name])
 
 
 @contextmanager
