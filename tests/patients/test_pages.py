@@ -181,6 +181,36 @@ def test_worklist_is_oldest_first_and_recording_a_contact_takes_it_off(programme
     assert "OLDER" not in client.get(f"/p/{programme.slug}/worklist/").content.decode()
 
 
+def test_a_worklist_row_posts_with_the_page_csrf_token_as_a_browser_would(programme, coordinator, make_episode):
+    """The rows share one rendered CSRF field: a client that checks CSRF records a contact with it."""
+    import re
+
+    from django.test import Client
+
+    make_episode(
+        programme,
+        coordinator,
+        patient_ref="CSRF-ROW",
+        fracture_date=days_ago(130),
+        identification_date="",
+        fls_assessment_date=days_ago(129),
+        dxa_date=days_ago(129),
+        aom_started_date=days_ago(129),
+        first_followup_date="",
+    )
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+    page = client.get(f"/p/{programme.slug}/worklist/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    episode = Episode.objects.for_programme(programme).get(patient__patient_ref="CSRF-ROW")
+    url = f"/p/{programme.slug}/episodes/{episode.pk}/contact/"
+    fields = {"contact": "first", "date": days_ago(0), "version": episode.version}
+    assert client.post(url, fields).status_code == 403  # without the token
+    assert client.post(url, {**fields, "csrfmiddlewaretoken": token}).status_code == 302
+    episode.refresh_from_db()
+    assert episode.first_followup_date == timezone.localdate()
+
+
 def make_due_contacts(programme, count: int, *, first_overdue_by: int = 0):
     """``count`` first follow-ups falling due one a day, the oldest ``first_overdue_by`` days overdue."""
     from patients.importer import episodes_import
