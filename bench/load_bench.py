@@ -50,16 +50,20 @@ def prepare(coordinators: int) -> dict:
 
     setup_django()
     from django.contrib.auth import get_user_model
+    from django.db.utils import ProgrammingError
     from django.test import Client
 
     from patients.models import Episode
     from programmes.models import Membership, Programme, Role
 
-    programmes = [
-        p
-        for p in Programme.objects.filter(status="active").order_by("slug")
-        if Episode.objects.for_programme(p).exists()
-    ]
+    try:
+        programmes = [
+            p
+            for p in Programme.objects.filter(status="active").order_by("slug")
+            if Episode.objects.for_programme(p).exists()
+        ]
+    except ProgrammingError:
+        sys.exit("the database has no tables: run `make demo` (or manage.py migrate and load_demo) first")
     if not programmes:
         sys.exit("the demo is not loaded: run `make demo` (or manage.py load_demo) first")
     User = get_user_model()
