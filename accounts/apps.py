@@ -9,13 +9,9 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.mfa.models import Authenticator
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
 
-        from accounts import mfa
+        from accounts.mfa import forget_on_change
 
-        def forget(sender, instance, **kwargs):
-            mfa.forget_mfa_state(instance.pk if sender is get_user_model() else instance.user_id)
-
-        for model in (Authenticator, get_user_model()):
-            post_save.connect(forget, sender=model, dispatch_uid=f"mfa-state-{model.__name__}-save")
-            post_delete.connect(forget, sender=model, dispatch_uid=f"mfa-state-{model.__name__}-delete")
+        # Who must use 2FA, and whether they have, changes with these rows (accounts.mfa caches it).
+        forget_on_change(Authenticator)
+        forget_on_change(get_user_model(), user_id_of=lambda user: user.pk)

@@ -12,12 +12,16 @@ switch it off while the role lasts (``RequiredMfaAdapter``). Everyone else is of
 profile page.
 """
 
+import time
 from collections.abc import Callable
 
+from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -30,10 +34,12 @@ MFA_REQUIRED_MESSAGE = _(
 _requirements: list[Callable] = []
 
 
-def require_mfa_when(predicate: Callable) -> None:
-    """Register ``predicate(user) -> bool``: a further reason a person must use two-factor authentication."""
+def require_mfa_when(predicate: Callable, *, depends_on: type) -> None:
+    """Register ``predicate(user) -> bool``: a further reason a person must use two-factor
+    authentication, read from rows of ``depends_on`` (which have a ``user_id``)."""
     if predicate not in _requirements:
         _requirements.append(predicate)
+    forget_on_change(depends_on)
 
 
 def mfa_required(user) -> bool:
@@ -60,6 +66,23 @@ def _state_key(user_id) -> str:
 
 def forget_mfa_state(user_id) -> None:
     cache.delete(_state_key(user_id))
+
+
+def forget_on_change(model: type, user_id_of: Callable = lambda instance: instance.user_id) -> None:
+    """Drop the cached answer of the person a saved or deleted ``model`` row concerns."""
+
+    def forget(sender, instance, **kwargs):
+        forget_mfa_state(user_id_of(instance))
+
+    uid = f"mfa-state-{model._meta.label}"
+    # weak=False: the receiver is a closure that nothing else keeps alive.
+    post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+    post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+
+
+def totp_code(secret: str, offset: int = 0) -> str:
+    """The code an authenticator app holding ``secret`` shows now (``offset`` periods away)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD + offset))
 
 
 def mfa_missing(user) -> bool:

@@ -204,8 +204,12 @@ def start_gunicorn(workers: int, threads: int, worker_class: str) -> subprocess.
 
 def run_locust(plan: dict, coordinators: int, visitors: int, seconds: int, out: Path) -> tuple[list[dict], float]:
     """One headless Locust run; returns its stats rows and the wall-clock seconds it lasted."""
-    plan = {**plan, "coordinator_count": coordinators, "visitor_count": visitors}
-    plan["coordinators"] = (plan["coordinators"] * (coordinators // len(plan["coordinators"]) + 1))[:coordinators]
+    plan = {
+        **plan,
+        "coordinators": plan["coordinators"][:coordinators],
+        "coordinator_count": coordinators,
+        "visitor_count": visitors,
+    }
     plan_file = out.with_suffix(".plan.json")
     plan_file.write_text(json.dumps(plan))
     users = coordinators + visitors
@@ -240,9 +244,12 @@ def table(rows: list[dict]) -> None:
         )
 
 
+def pages(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r["Name"] != "Aggregated"]
+
+
 def within_limit(rows: list[dict]) -> bool:
-    pages = [r for r in rows if r["Name"] != "Aggregated"]
-    return all(float(r["95%"]) < P95_LIMIT_MS and int(r["Failure Count"]) == 0 for r in pages)
+    return all(float(r["95%"]) < P95_LIMIT_MS and int(r["Failure Count"]) == 0 for r in pages(rows))
 
 
 def aggregated(rows: list[dict]) -> dict:
@@ -262,7 +269,8 @@ def main():
     parser.add_argument("--step", type=int, default=10, help="coordinators added at each step of the search")
     args = parser.parse_args()
 
-    plan = prepare(max(args.coordinators, 200 if not args.no_limit else args.coordinators))
+    # The search for the limit goes up to 200 coordinators: sessions for all of them.
+    plan = prepare(args.coordinators if args.no_limit else max(args.coordinators, 200))
     worker = start_worker()
     server = start_gunicorn(args.workers, args.threads, args.worker_class)
     work = Path(tempfile.mkdtemp(prefix="load-bench-"))
@@ -290,7 +298,7 @@ def main():
         while coordinators <= len(plan["coordinators"]):
             rows, _ = run_locust(plan, coordinators, args.visitors, args.step_seconds, work / f"step-{coordinators}")
             total = aggregated(rows)
-            worst = max((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: float(r["95%"]))
+            worst = max(pages(rows), key=lambda r: float(r["95%"]))
             ok = within_limit(rows)
             print(
                 f"  {coordinators:4d} coordinators: {float(total['Requests/s']):6.1f} req/s, p95 all {total['95%']} ms, "

@@ -46,7 +46,7 @@ def import_job_create(*, programme: Programme, actor, filename: str, content: by
         requested_by=actor,
         filename=filename[:255],
         size=len(content),
-        rows_expected=max(content.count(b"\n") - 1 + (0 if content.endswith(b"\n") else 1), 0),
+        rows_expected=max(content.count(b"\n") - (1 if content.endswith(b"\n") else 0), 0),
         content=content,
     )
     transaction.on_commit(lambda: _enqueue(programme.pk, job.pk))
@@ -89,7 +89,7 @@ def import_job_run(*, programme_id: int, job_id: int) -> str:
             # In the import's own transaction: the episodes and "imported" are stored together.
             _finish(job, ImportJob.State.DONE, counts=counts.as_dict())
     except (ImportRejected, CsvRejected) as exc:
-        _finish_apart(
+        return _finish_apart(
             programme_id,
             job_id,
             ImportJob.State.REJECTED,
@@ -98,18 +98,14 @@ def import_job_run(*, programme_id: int, job_id: int) -> str:
         )
     except Exception as exc:
         logger.exception("import job %s stopped", job_id)
-        _finish_apart(
+        return _finish_apart(
             programme_id,
             job_id,
             ImportJob.State.FAILED,
             failure=_("The import stopped (%(error)s). Nothing was written; import the file again.")
             % {"error": type(exc).__name__},
         )
-    with rls.programme_scope(programme_id):
-        return (
-            ImportJob.objects.for_programme(programme_id).filter(pk=job_id).values_list("state", flat=True).first()
-            or "missing"
-        )
+    return ImportJob.State.DONE
 
 
 def _finish(job: ImportJob, state: str, **fields) -> None:
@@ -121,7 +117,8 @@ def _finish(job: ImportJob, state: str, **fields) -> None:
     job.save()
 
 
-def _finish_apart(programme_id: int, job_id: int, state: str, **fields) -> None:
+def _finish_apart(programme_id: int, job_id: int, state: str, **fields) -> str:
     with rls.programme_scope(programme_id):
         job = ImportJob.objects.for_programme(programme_id).select_for_update().get(pk=job_id)
         _finish(job, state, **fields)
+    return state

@@ -4,11 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -342,9 +341,7 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
             today=today,
             # Rendered once, not once per row of the page (the rows are most of the page's time).
             today_iso=today.isoformat(),
-            csrf_input=format_html(
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(self.request)
-            ),
+            csrf_input=csrf_input(self.request),
             group=group,
             per_page=per_page,
             page_sizes=PAGE_SIZES,

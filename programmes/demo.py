@@ -215,10 +215,8 @@ def demo_authenticators() -> list[str]:
     return emails
 
 
-def demo_code(at: float | None = None) -> str:
+def demo_code() -> str:
     """The six-digit code an authenticator app holding the demo key shows now."""
-    import time
+    from accounts.mfa import totp_code
 
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(at if at is not None else time.time()) // 30))
+    return totp_code(DEMO_TOTP_SECRET)

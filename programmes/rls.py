@@ -85,12 +85,8 @@ def _read(cursor) -> tuple[str, str]:
     return cursor.fetchone()
 
 
-def _write(cursor, name: str, value: str) -> None:
-    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
-
-
-def _write_all(cursor, values: dict[str, str]) -> None:
-    """Several settings in one round trip."""
+def _write(cursor, values: dict[str, str]) -> None:
+    """Set the settings, all in one round trip, for the rest of the transaction."""
     calls = ", ".join("set_config(%s, %s, true)" for _ in values)
     cursor.execute(f"SELECT {calls}", [part for item in values.items() for part in item])  # noqa: S608
 
@@ -131,7 +127,7 @@ def _activate(values: dict[str, str], using: str) -> None:
             found = dict(zip((PROGRAMME_SETTING, ALL_PROGRAMMES_SETTING), _read(cursor), strict=True))
             for name in values:
                 state.restore.setdefault((using, name), found[name])
-        _write_all(cursor, values)
+        _write(cursor, values)
 
 
 def activate(programme_id: int, using: str = "default") -> None:
@@ -169,7 +165,7 @@ class RowSecurityMiddleware:
             for (using, name), value in state.restore.items():
                 if not connections[using].needs_rollback:
                     with connections[using].cursor() as cursor:
-                        _write(cursor, name, value)
+                        _write(cursor, {name: value})
         return response
 
 
@@ -185,12 +181,12 @@ def _scoped(name: str, value: str, using: str):
                 raise ScopeError(f"this transaction is scoped to programme {before[name]}, not {value}")
             unchanged = before[name] == value  # nested in the same scope (a service inside a request)
             if not unchanged:
-                _write(cursor, name, value)
+                _write(cursor, {name: value})
         yield
         # Reached only without an exception: on one, the savepoint's rollback undoes the setting.
         if not unchanged:
             with connections[using].cursor() as cursor:
-                _write(cursor, name, before[name])
+                _write(cursor, {name: before[name]})
 
 
 @contextmanager
