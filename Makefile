@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore
+.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
@@ -63,6 +63,19 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/fls-....dump"; exit 2; }
 	$(PY) manage.py restore_database $(FILE)
+
+# The translation catalogues: extract every marked string into locale/<lang>/LC_MESSAGES/django.po
+# (translate what is new or changed there), then compile the .mo files the registry reads.
+LANGS := ru fr it es zh_Hant
+MESSAGES_IGNORE := --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "*/migrations/*" --ignore "docs/*" --ignore "deploy/*"
+messages: install system-packages
+	for lang in $(LANGS); do $(PY) manage.py makemessages --locale $$lang --add-location file --no-obsolete $(MESSAGES_IGNORE) || exit 1; done
+	$(PY) manage.py compilemessages $(foreach lang,$(LANGS),--locale $(lang)) --ignore ".venv/*"
+
+# Screenshots of each role's main pages from the demo data, in English and Russian, into
+# docs/screenshots/ (the accessibility walk of tests/e2e/test_every_role.py takes them).
+screenshots: install-test system-packages
+	FLS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_every_role.py
 
 stop-embedded:
 	-$(PY) -c 'import pgserver; pgserver.get_server(".data/postgres").cleanup()'

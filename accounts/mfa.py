@@ -98,11 +98,12 @@ def mfa_missing(user) -> bool:
 
 
 # Paths reachable before the set-up: the set-up itself (allauth asks for the password again when the
-# login is older than a few minutes), logging out, static files and the health check.
+# login is older than a few minutes), logging out, the language switcher, static files and the health check.
 ALLOWED_PREFIXES = (
     "/accounts/2fa/",
     "/accounts/reauthenticate/",
     "/accounts/logout/",
+    "/accounts/language/",
     "/static/",
     "/healthz",
 )

@@ -1,5 +1,6 @@
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -98,6 +99,13 @@ class User(AbstractBaseUser, PermissionsMixin):
             "Where the person works. A reviewer is not given a programme of their own country while "
             "another reviewer is free."
         ),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the pages and e-mails. Empty: the browser's."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 

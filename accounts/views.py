@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,3 +49,31 @@ def token_revoke(request, pk):
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
     return redirect("profile")
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: a visitor's choice lives in a cookie; a signed-in person's on their
+    profile too, so their e-mails follow it. An empty choice goes back to the browser's language."""
+    code = request.POST.get("language", "")
+    if code and code not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Language: %(code)s is not offered.") % {"code": code[:20]})
+    next_url = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = "/"
+    response = redirect(next_url)
+    if code:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+    if request.user.is_authenticated and request.user.language != code:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    return response

@@ -26,7 +26,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+
+def _fill(text, **values) -> str:
+    return str(text) % {name: str(value) for name, value in values.items()}
+
+
+# Filled in when read, so the words follow the reader's language (a lazy text's own % reads it at once).
+_interpolate = lazy(_fill, str)
 
 
 @dataclass(frozen=True)
@@ -154,12 +163,14 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
         ),
         KpiDefinition(
             "KPI3",
-            _("FLS assessment within %(words)s") % {"words": assessment_words},
-            _(
-                "Episodes mature for %(days)s days with an FLS assessment dated within %(days)s days of the fracture; "
-                "episodes whose patient died within the window without an assessment are left out."
-            )
-            % {"days": assessment_window},
+            _interpolate(_("FLS assessment within %(words)s"), words=assessment_words),
+            _interpolate(
+                _(
+                    "Episodes mature for %(days)s days with an FLS assessment dated within %(days)s days of the fracture; "
+                    "episodes whose patient died within the window without an assessment are left out."
+                ),
+                days=assessment_window,
+            ),
             window=assessment_window,
             event=f"e.fls_assessment = 'yes' AND {within('e.fls_assessment_date', assessment_window)}",
             event_date="fls_assessment_date",
@@ -167,13 +178,15 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
         ),
         KpiDefinition(
             "KPI4",
-            _("DXA within %(words)s") % {"words": assessment_words},
-            _(
-                "Episodes mature for %(days)s days with a DXA scan dated within %(days)s days; episodes where a "
-                "clinician decided no scan was needed are not in the KPI's population, and those who died within "
-                "the window without one are left out."
-            )
-            % {"days": assessment_window},
+            _interpolate(_("DXA within %(words)s"), words=assessment_words),
+            _interpolate(
+                _(
+                    "Episodes mature for %(days)s days with a DXA scan dated within %(days)s days; episodes where a "
+                    "clinician decided no scan was needed are not in the KPI's population, and those who died within "
+                    "the window without one are left out."
+                ),
+                days=assessment_window,
+            ),
             population="e.dxa <> 'not_required'",
             population_words=_("only when a scan is required (a clinician decided it is not)"),
             window=assessment_window,
@@ -283,6 +296,12 @@ KPI_SETS: dict[str, KpiSet] = {kpi_set.code: kpi_set for kpi_set in (IOF_2020, F
 DEFAULT_KPI_SET = IOF_2020.code
 # For model fields and forms: (code, name), the default first.
 KPI_SET_CHOICES = [(code, kpi_set.name) for code, kpi_set in KPI_SETS.items()]
+
+
+def kpi_name(kpi_set_code: str, code: str, stored: str = "") -> str:
+    """A KPI's name in the reader's language; stored figures keep the English name they were computed with."""
+    kpi_set = KPI_SETS.get(kpi_set_code)
+    return next((kpi.name for kpi in (kpi_set.kpis if kpi_set else ()) if kpi.code == code), stored)
 
 
 def get_kpi_set(code: str) -> KpiSet:

@@ -96,11 +96,12 @@ MIDDLEWARE = [
     "fls_registry.middleware.UploadLimitMiddleware",
     "programmes.inputs.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.sessions.SessionRefreshMiddleware",
+    # The person's chosen language, else the switcher's cookie, else the browser's (accounts/language.py).
+    "accounts.language.PersonLanguageMiddleware",
     # A request that resolves a programme runs in one transaction scoped to it (row-level security).
     "programmes.rls.RowSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -296,12 +297,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [
     ("en", _("English")),
+    ("es", _("Spanish")),
     ("fr", _("French")),
     ("it", _("Italian")),
     ("ru", _("Russian")),
     ("zh-hant", _("Traditional Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English pages print ISO 8601 dates (the registry is international: 03/04 means two different days);
+# the other languages use their own formats.
+FORMAT_MODULE_PATH = ["fls_registry.formats"]
+LANGUAGE_COOKIE_NAME = "fls_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -417,6 +426,7 @@ if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # The preload directive only allows submitting the domain to browsers' list; nothing is sent anywhere.

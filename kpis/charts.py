@@ -6,17 +6,24 @@ also written as words next to the charts.
 
 from __future__ import annotations
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 BAND_COLOURS = {"green": "#1e7b3a", "amber": "#b26b00", "red": "#a12622", None: "#8c96a3"}
+
+
+def band_words(band: str | None) -> str:
+    """A band as people read it, in their language (colour is never the only signal)."""
+    return {"green": _("green"), "amber": _("amber"), "red": _("red")}.get(band, _("none"))
 
 
 def bar(percent: float | None, band: str | None, *, width: int = 160) -> str:
     """A 0-100 % bar with the 50 % and 80 % marks."""
     value = 0 if percent is None else max(0.0, min(percent, 100.0))
     filled = round(width * value / 100, 1)
-    title = "no percentage" if percent is None else f"{percent:.1f} % ({band})"
+    title = _("no percentage") if percent is None else f"{number_format(percent, 1)} % ({band_words(band)})"
     return mark_safe(  # noqa: S308 - numbers and escaped text only
         f'<svg class="kpi-bar" width="{width}" height="14" viewBox="0 0 {width} 14" role="img">'
         f"<title>{escape(title)}</title>"
@@ -38,7 +45,7 @@ def trend(points: list[tuple[str, float | None]], *, width: int = 168, height: i
         if percent is not None:
             y = height - 4 - (height - 8) * max(0.0, min(percent, 100.0)) / 100
             coords.append((round(index * step, 1), round(y, 1)))
-    title = "; ".join(f"{label}: {'—' if p is None else f'{p:.1f} %'}" for label, p in points)
+    title = "; ".join(f"{label}: {'—' if p is None else number_format(p, 1) + ' %'}" for label, p in points)
     parts = [
         f'<svg class="kpi-trend" width="{width}" height="{height}" viewBox="-4 0 {width + 8} {height}" role="img">',
         f"<title>{escape(title)}</title>",

@@ -7,6 +7,7 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.language import language_of
 from clinical.kpi_sets import get_kpi_set
 from kpis import selectors
 from kpis.engine import compute_for_programme
@@ -60,9 +61,9 @@ def report_render(*, report_id: int) -> str:
         return "refused"
     from weasyprint import HTML  # slow to import: only where a report is really rendered
 
-    language = (report.programme.languages or ["en"])[0]
     try:
-        with translation.override(language if language in ("en", "fr", "it", "ru") else "en"):
+        # In the language of the person who asked, else the programme's.
+        with translation.override(language_of(asked_by, *report.programme.languages)):
             pdf = HTML(string=report_html(report)).write_pdf()
     except Exception as exc:
         logger.exception("KPI report %s failed", report_id)

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -44,7 +45,7 @@ def _period_label(result) -> str:
         return str(result.period_start.year)
     if result.period_kind == PeriodKind.QUARTER:
         return selectors.quarter_label(result)
-    return _("12 months to %(date)s") % {"date": result.period_end}
+    return _("12 months to %(date)s") % {"date": date_format(result.period_end, "SHORT_DATE_FORMAT")}
 
 
 class DashboardView(ProgrammeViewMixin, TemplateView):

@@ -7,7 +7,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
+from accounts.language import addresses_by_language
 from accounts.models import User
 from mentorship.calendar import booking_ics
 from mentorship.models import Booking, BookingStatus, JoinRequest, SeatProposal
@@ -29,21 +32,16 @@ AUDIENCE = {
     "reminder": ("mentee",),
 }
 SUBJECTS = {
-    BookingStatus.REQUESTED: "Seat requested on your training day of {date}",
-    BookingStatus.WAITING: "On the waiting list for the training day of {date}",
-    "promoted": "A seat became free on the training day of {date}",
-    BookingStatus.CONFIRMED: "Seat confirmed: training day of {date} at {champion}",
-    BookingStatus.DECLINED: "Seat declined: training day of {date} at {champion}",
-    BookingStatus.CANCELLED: "Booking cancelled: training day of {date} at {champion}",
-    BookingStatus.ATTENDED: "Thank you for attending: please rate the training day of {date}",
-    BookingStatus.NO_SHOW: "Marked as not attending the training day of {date}",
-    "reminder": "Reminder: training day at {champion} on {date}",
+    BookingStatus.REQUESTED: _("Seat requested on your training day of {date}"),
+    BookingStatus.WAITING: _("On the waiting list for the training day of {date}"),
+    "promoted": _("A seat became free on the training day of {date}"),
+    BookingStatus.CONFIRMED: _("Seat confirmed: training day of {date} at {champion}"),
+    BookingStatus.DECLINED: _("Seat declined: training day of {date} at {champion}"),
+    BookingStatus.CANCELLED: _("Booking cancelled: training day of {date} at {champion}"),
+    BookingStatus.ATTENDED: _("Thank you for attending: please rate the training day of {date}"),
+    BookingStatus.NO_SHOW: _("Marked as not attending the training day of {date}"),
+    "reminder": _("Reminder: training day at {champion} on {date}"),
 }
-
-
-def _language(*candidates) -> str:
-    available = dict(settings.LANGUAGES)
-    return next((code for code in candidates if code in available), settings.LANGUAGE_CODE)
 
 
 def _recipients(booking: Booking, side: str) -> list[str]:
@@ -71,32 +69,34 @@ def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -
     day = booking.training_day
     sent = 0
     for side in AUDIENCE[event]:
-        recipients = list(dict.fromkeys(_recipients(booking, side)))
-        if not recipients:
-            continue
-        language = _language(day.language) if side == "mentee" else _language(*day.programme.languages)
-        with translation.override(language):
-            subject = SUBJECTS[event].format(date=day.date.isoformat(), champion=day.programme.name)
-            body = render_to_string(
-                "mentorship/email/booking.txt",
-                {
-                    "booking": booking,
-                    "day": day,
-                    "event": event,
-                    "extra": extra,
-                    "side": side,
-                    "site_url": settings.SITE_URL,
-                },
-            )
-        message = EmailMessage(subject, body, None, recipients)
-        if side == "mentee" and event == BookingStatus.CONFIRMED:
-            message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
-        if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
-            message.attach(
-                "training-day.ics", booking_ics(booking, cancel=True), "text/calendar; method=CANCEL; charset=utf-8"
-            )
-        message.send()
-        sent += len(recipients)
+        # The mentee's side reads the day's teaching language unless they chose another; the
+        # mentor's side the champion programme's.
+        fallbacks = [day.language] if side == "mentee" else day.programme.languages
+        for language, recipients in addresses_by_language(_recipients(booking, side), *fallbacks).items():
+            with translation.override(language):
+                subject = str(SUBJECTS[event]).format(
+                    date=date_format(day.date, "SHORT_DATE_FORMAT"), champion=day.programme.name
+                )
+                body = render_to_string(
+                    "mentorship/email/booking.txt",
+                    {
+                        "booking": booking,
+                        "day": day,
+                        "event": event,
+                        "extra": extra,
+                        "side": side,
+                        "site_url": settings.SITE_URL,
+                    },
+                )
+            message = EmailMessage(subject, body, None, recipients)
+            if side == "mentee" and event == BookingStatus.CONFIRMED:
+                message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
+            if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
+                message.attach(
+                    "training-day.ics", booking_ics(booking, cancel=True), "text/calendar; method=CANCEL; charset=utf-8"
+                )
+            message.send()
+            sent += len(recipients)
     return sent
 
 
@@ -108,22 +108,24 @@ def send_join_request_email(request_id: int) -> int:
     if join_request is None:
         return 0
     if join_request.status == JoinRequest.Status.PENDING:
-        recipients = list(
-            User.objects.filter(is_active=True, is_iof_staff=True).values_list("email", flat=True).order_by("email")
-        )
-        subject = f"Request to join the mentorship programme: {join_request.name}"
+        recipients = User.objects.filter(is_active=True, is_iof_staff=True).values_list("email", flat=True)
+        subject = _("Request to join the mentorship programme: %(name)s")
+        fallbacks = []
     elif join_request.status == JoinRequest.Status.DECLINED:
         recipients = [join_request.contact_email]
-        subject = f"Your request to join: {join_request.name}"
+        subject = _("Your request to join: %(name)s")
+        fallbacks = join_request.languages
     else:
         return 0
-    if not recipients:
-        return 0
-    body = render_to_string(
-        "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
-    )
-    EmailMessage(subject, body, None, recipients).send()
-    return len(recipients)
+    sent = 0
+    for language, addresses in addresses_by_language(sorted(recipients), *fallbacks).items():
+        with translation.override(language):
+            body = render_to_string(
+                "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
+            )
+            EmailMessage(str(subject) % {"name": join_request.name}, body, None, addresses).send()
+        sent += len(addresses)
+    return sent
 
 
 @shared_task(name="mentorship.send_proposal_email", **EMAIL_RETRY)
@@ -134,7 +136,7 @@ def send_proposal_email(proposal_id: int) -> int:
     )
     if proposal is None or proposal.status != SeatProposal.Status.OPEN:
         return 0
-    recipients = list(
+    recipients = (
         User.objects.filter(
             is_active=True,
             memberships__programme=proposal.candidate,
@@ -143,17 +145,20 @@ def send_proposal_email(proposal_id: int) -> int:
         .values_list("email", flat=True)
         .order_by("email")
     )
-    if not recipients:
-        return 0
     day = proposal.training_day
-    with translation.override(_language(*proposal.candidate.languages)):
-        body = render_to_string(
-            "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
-        )
-    EmailMessage(
-        f"A seat for you: training day of {day.date.isoformat()} at {day.programme.name}", body, None, recipients
-    ).send()
-    return len(recipients)
+    sent = 0
+    for language, addresses in addresses_by_language(recipients, *proposal.candidate.languages).items():
+        with translation.override(language):
+            subject = _("A seat for you: training day of %(date)s at %(champion)s") % {
+                "date": date_format(day.date, "SHORT_DATE_FORMAT"),
+                "champion": day.programme.name,
+            }
+            body = render_to_string(
+                "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
+            )
+        EmailMessage(subject, body, None, addresses).send()
+        sent += len(addresses)
+    return sent
 
 
 @shared_task(name="mentorship.send_reminders", **DATABASE_RETRY)

@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from clinical.kpi_sets import kpi_name
 from kpis.models import KpiResult, PeriodKind
 from mentorship.models import Topic
 from mentorship.selectors import CHAMPION_LEVELS
@@ -244,7 +245,8 @@ def last_full_year_bands(programme: Programme, day: date | None = None) -> dict 
     for value in result.kpis:
         denominator = value.get("denominator")
         enough = denominator is not None and denominator >= MINIMUM_EPISODES
-        kpis.append({"code": value["code"], "name": value["name"], "band": value.get("band") if enough else None})
+        name = kpi_name(result.kpi_set, value["code"], value["name"])
+        kpis.append({"code": value["code"], "name": name, "band": value.get("band") if enough else None})
     return {"year": day.year - 1, "shown": True, "kpis": kpis}
 
 

@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.utils import timezone
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -103,12 +104,12 @@ def _values(data) -> dict:
     refused, never turned into text.
     """
     if not isinstance(data, dict):
-        raise exceptions.ValidationError({"detail": "send one JSON object of column: value"})
+        raise exceptions.ValidationError({"detail": _("send one JSON object of column: value")})
     errors = column_type_errors(data)
     if errors:
         raise exceptions.ValidationError(
             {
-                "detail": "the episode breaks the dataset's rules",
+                "detail": _("the episode breaks the dataset's rules"),
                 "errors": [{"field": name, "message": message} for name, message in errors],
             }
         )
@@ -132,7 +133,7 @@ def _version(request) -> int:
         raise exceptions.ValidationError(
             {
                 "errors": [
-                    {"field": "version", "message": "send the version you read, an integer (or an If-Match header)"}
+                    {"field": "version", "message": _("send the version you read, an integer (or an If-Match header)")}
                 ]
             }
         )
@@ -141,7 +142,7 @@ def _version(request) -> int:
 
 def _invalid(exc: services.EpisodeInvalid) -> exceptions.ValidationError:
     return exceptions.ValidationError(
-        {"detail": "the episode breaks the dataset's rules", "errors": [e.as_dict() for e in exc.errors]}
+        {"detail": _("the episode breaks the dataset's rules"), "errors": [e.as_dict() for e in exc.errors]}
     )
 
 
@@ -286,10 +287,13 @@ class EpisodeBulkAPI(ProgrammeAPIView):
     def post(self, request, programme_slug):
         items = request.data
         if not isinstance(items, list):
-            raise exceptions.ValidationError({"detail": "send a JSON list of episodes"})
+            raise exceptions.ValidationError({"detail": _("send a JSON list of episodes")})
         if len(items) > BULK_LIMIT:
             raise exceptions.ValidationError(
-                {"detail": f"at most {BULK_LIMIT} episodes per request; use the CSV import for more"}
+                {
+                    "detail": _("at most %(limit)s episodes per request; use the CSV import for more")
+                    % {"limit": BULK_LIMIT}
+                }
             )
         try:
             counts = episodes_import(
@@ -298,7 +302,7 @@ class EpisodeBulkAPI(ProgrammeAPIView):
         except ImportRejected as exc:
             return Response(
                 {
-                    "detail": "nothing was written: fix every listed item and send the whole list again",
+                    "detail": _("nothing was written: fix every listed item and send the whole list again"),
                     "errors": [{"index": e.row, "field": e.column, "message": e.message} for e in exc.errors],
                     "error_count": exc.total,
                 },

@@ -35,10 +35,6 @@ HELP = {
 }
 
 
-def _choice_label(value: str) -> str:
-    return value.replace("_", " ")
-
-
 class EpisodeForm(forms.Form):
     """Every CSV column as text: the domain layer parses and judges the values."""
 
@@ -52,7 +48,7 @@ class EpisodeForm(forms.Form):
             if name in rules.ENUMS:
                 # A select for the person, plain text for the form: the domain judges the value,
                 # so a forged or mistyped value gets the same message as in a CSV file.
-                choices = BLANK + [(v, _choice_label(v)) for v in rules.ENUMS[name]]
+                choices = BLANK + rules.choices(name)
                 field = forms.CharField(label=label, required=False, widget=forms.Select(attrs=attrs, choices=choices))
             elif name in rules.DATE_FIELDS:
                 field = forms.CharField(
@@ -92,7 +88,7 @@ class EpisodeForm(forms.Form):
 class PatientForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     patient_ref = forms.CharField(label=rules.LABELS["patient_ref"], max_length=200)
-    sex = forms.ChoiceField(label=rules.LABELS["sex"], choices=[(v, v) for v in rules.SEXES])
+    sex = forms.ChoiceField(label=rules.LABELS["sex"], choices=rules.choices("sex"))
     birth_date = forms.CharField(label=rules.LABELS["birth_date"], widget=forms.DateInput(attrs={"type": "date"}))
 
 

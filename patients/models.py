@@ -11,10 +11,6 @@ from patients import rules
 from programmes.tenancy import ProgrammeOwnedModel
 
 
-def _choices(values):
-    return [(v, v.replace("_", " ")) for v in values]
-
-
 class Versioned(models.Model):
     """A version for optimistic locking, and who saved last (for "changed by NAME at TIME")."""
 
@@ -48,7 +44,7 @@ class Patient(Versioned, ProgrammeOwnedModel):
     )
     # "C" collation: byte order, so the (programme, patient_ref) index also serves prefix search.
     patient_ref = models.CharField(_("patient reference"), max_length=rules.PATIENT_REF_MAX, db_collation="C")
-    sex = models.CharField(_("sex"), max_length=10, choices=_choices(rules.SEXES))
+    sex = models.CharField(_("sex"), max_length=10, choices=rules.choices("sex"))
     birth_date = models.DateField(_("date of birth"))
 
     class Meta:
@@ -77,23 +73,23 @@ class Episode(Versioned, ProgrammeOwnedModel):
         Patient, on_delete=models.PROTECT, related_name="episodes", db_index=False, db_constraint=False
     )
     fracture_date = models.DateField(_("fracture date"))
-    fracture_site = models.CharField(_("fracture site"), max_length=16, choices=_choices(rules.FRACTURE_SITES))
-    spine_detection = models.CharField(max_length=16, blank=True, choices=_choices(rules.SPINE_DETECTIONS))
+    fracture_site = models.CharField(_("fracture site"), max_length=16, choices=rules.choices("fracture_site"))
+    spine_detection = models.CharField(max_length=16, blank=True, choices=rules.choices("spine_detection"))
     identification_date = models.DateField(null=True, blank=True)
-    fls_assessment = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    fls_assessment = models.CharField(max_length=3, blank=True, choices=rules.choices("fls_assessment"))
     fls_assessment_date = models.DateField(null=True, blank=True)
-    dxa = models.CharField(max_length=12, blank=True, choices=_choices(rules.DXA_VALUES))
+    dxa = models.CharField(max_length=12, blank=True, choices=rules.choices("dxa"))
     dxa_date = models.DateField(null=True, blank=True)
-    falls_assessment = models.CharField(max_length=8, blank=True, choices=_choices(rules.FALLS_VALUES))
-    aom_recommended = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
-    aom_drug = models.CharField(max_length=16, blank=True, choices=_choices(rules.AOM_DRUGS))
+    falls_assessment = models.CharField(max_length=8, blank=True, choices=rules.choices("falls_assessment"))
+    aom_recommended = models.CharField(max_length=3, blank=True, choices=rules.choices("aom_recommended"))
+    aom_drug = models.CharField(max_length=16, blank=True, choices=rules.choices("aom_drug"))
     first_followup_date = models.DateField(null=True, blank=True)
-    aom_started = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    aom_started = models.CharField(max_length=3, blank=True, choices=rules.choices("aom_started"))
     aom_started_date = models.DateField(null=True, blank=True)
-    sb_started = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    sb_started = models.CharField(max_length=3, blank=True, choices=rules.choices("sb_started"))
     sb_started_date = models.DateField(null=True, blank=True)
     second_followup_date = models.DateField(null=True, blank=True)
-    aom_at_52w = models.CharField(max_length=3, blank=True, choices=_choices(rules.YES_NO))
+    aom_at_52w = models.CharField(max_length=3, blank=True, choices=rules.choices("aom_at_52w"))
     death_date = models.DateField(null=True, blank=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 COLUMNS = [
     "patient_ref",
@@ -76,6 +76,53 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "sb_started": YES_NO,
     "aom_at_52w": YES_NO,
 }
+# What people read for each coded value (the codes themselves are the CSV's and the API's).
+# "other" differs by field: Russian, French, Italian and Spanish agree it with the noun.
+YES_NO_LABELS = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "sex": {
+        "female": pgettext_lazy("sex", "female"),
+        "male": pgettext_lazy("sex", "male"),
+        "other": pgettext_lazy("sex", "other"),
+        "unknown": pgettext_lazy("sex", "unknown"),
+    },
+    "fracture_site": {
+        "hip": gettext_lazy("hip"),
+        "spine": gettext_lazy("spine"),
+        "wrist": gettext_lazy("wrist"),
+        "humerus": gettext_lazy("humerus"),
+        "pelvis": gettext_lazy("pelvis"),
+        "femur": gettext_lazy("femur (not hip)"),
+        "tibia_fibula": gettext_lazy("tibia/fibula"),
+        "ankle": gettext_lazy("ankle"),
+        "rib": gettext_lazy("rib"),
+        "other": pgettext_lazy("fracture site", "other"),
+    },
+    "spine_detection": {"clinical": gettext_lazy("clinical"), "radiological": gettext_lazy("radiological")},
+    "dxa": {**YES_NO_LABELS, "not_required": gettext_lazy("not required")},
+    "falls_assessment": {**YES_NO_LABELS, "referred": gettext_lazy("referred")},
+    "aom_drug": {
+        "alendronate": gettext_lazy("alendronate"),
+        "risedronate": gettext_lazy("risedronate"),
+        "ibandronate": gettext_lazy("ibandronate"),
+        "zoledronate": gettext_lazy("zoledronate"),
+        "denosumab": gettext_lazy("denosumab"),
+        "teriparatide": gettext_lazy("teriparatide"),
+        "abaloparatide": gettext_lazy("abaloparatide"),
+        "romosozumab": gettext_lazy("romosozumab"),
+        "raloxifene": gettext_lazy("raloxifene"),
+        "hrt": gettext_lazy("hormone replacement therapy"),
+        "other": pgettext_lazy("medication", "other"),
+    },
+}
+
+
+def choices(field: str) -> list[tuple[str, str]]:
+    """A coded field's (code, label) pairs, labels in the reader's language."""
+    labels = VALUE_LABELS.get(field, YES_NO_LABELS)
+    return [(code, labels.get(code, code.replace("_", " "))) for code in ENUMS[field]]
+
+
 DATE_FIELDS = (
     "birth_date",
     "fracture_date",

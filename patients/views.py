@@ -89,7 +89,7 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
             per_page=per_page,
             page_sizes=PAGE_SIZES,
             query=query.urlencode(),
-            sites=rules.FRACTURE_SITES,
+            sites=rules.choices("fracture_site"),
             statuses=selectors.STATUS_LABELS,
             sorts=selectors.SORT_LABELS,
             episode_base=reverse("patients:episode_list", kwargs={"programme_slug": self.programme.slug}),
@@ -224,7 +224,13 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
             patient=episode.patient,
             other_episodes=selectors.patient_episodes(episode.patient).exclude(pk=episode.pk),
             pathway=episode_pathway(episode, selectors.programme_kpi_set(self.programme), today),
-            fields=[(rules.LABELS[name], getattr(episode, name)) for name in rules.EPISODE_FIELDS],
+            fields=[
+                (
+                    rules.LABELS[name],
+                    getattr(episode, f"get_{name}_display")() if name in rules.ENUMS else getattr(episode, name),
+                )
+                for name in rules.EPISODE_FIELDS
+            ],
             labels=rules.LABELS,
             today=today,
         )

@@ -120,6 +120,15 @@ PEOPLE = [
     ("sheffield.lead@demo.fls", "Dr Sarah Hughes", None, {"sheffield-nhs": Role.LEAD}),
     ("kazan.lead@demo.fls", "Dr Aidar Khasanov", None, {"kazan-candidate": Role.LEAD}),
 ]
+# The language some people chose on their profile (the others read their browser's language).
+LANGUAGE_OF = {
+    "reviewer2@demo.fls": "es",
+    "lyon.lead@demo.fls": "fr",
+    "lyon.coordinator@demo.fls": "fr",
+    "milano.lead@demo.fls": "it",
+    "taipei.lead@demo.fls": "zh-hant",
+    "kazan.lead@demo.fls": "ru",
+}
 
 
 def _person(email: str, full_name: str):
@@ -130,6 +139,7 @@ def _person(email: str, full_name: str):
     if user is None:
         user = User(email=email)
     user.full_name = full_name
+    user.language = LANGUAGE_OF.get(email, "")
     if not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
     user.save()

@@ -6,6 +6,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.language import language_of
+from accounts.models import User
 from programmes.models import Invitation
 from programmes.services import invitation_url
 
@@ -23,8 +25,9 @@ def send_invitation_email(invitation_id: int, token: str) -> str:
     invitation = Invitation.objects.select_related("programme", "invited_by").filter(pk=invitation_id).first()
     if invitation is None or not invitation.is_pending:
         return "skipped"
-    language = (invitation.programme.languages[:1] or ["en"])[0] if invitation.programme else "en"
-    with translation.override(language):
+    # The invited person may already have an account (and a chosen language); else the programme's.
+    person = User.objects.filter(email=invitation.email.strip().lower()).first()
+    with translation.override(language_of(person, *(invitation.programme.languages if invitation.programme else []))):
         context = {"invitation": invitation, "url": invitation_url(token)}
         subject = _("Invitation to the FLS registry")
         body = render_to_string("programmes/email/invitation.txt", context)

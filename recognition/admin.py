@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from programmes.admin import AuthorityAdmin
 from programmes.authority import authority_for
 from recognition import services
-from recognition.models import CatalogueVersion, Standard
+from recognition.models import CatalogueVersion, Standard, StandardText
 from recognition.permissions import RC
 
 
@@ -70,3 +70,34 @@ class CatalogueVersionAdmin(AuthorityAdmin):
                 self.message_user(request, _("Version %(n)s published.") % {"n": catalogue.number})
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(request, " ".join(getattr(exc, "messages", [str(exc)])), messages.ERROR)
+
+
+@admin.register(StandardText)
+class StandardTextAdmin(AuthorityAdmin):
+    """The standards in each language. A translation of a published version may be corrected: it
+    does not change what the standard asks (the English text, KPIs and domains stay as published)."""
+
+    view_capability = RC.MANAGE
+    change_capability = RC.MANAGE
+    allow_add = True
+    allow_change = True
+    allow_delete = True
+    list_display = ["standard", "catalogue_number", "language", "name"]
+    list_filter = ["language", "standard__catalogue"]
+    search_fields = ["name", "intent", "standard__name"]
+    fields = ["standard", "language", "english", "name", "intent", "bronze_asks", "silver_asks", "gold_asks"]
+    readonly_fields = ["english"]
+    list_select_related = ["standard__catalogue"]
+
+    @admin.display(description=_("catalogue version"))
+    def catalogue_number(self, obj):
+        return obj.standard.catalogue.number
+
+    @admin.display(description=_("English text"))
+    def english(self, obj):
+        standard = obj.standard if obj and obj.standard_id else None
+        if standard is None:
+            return "—"
+        return " · ".join(
+            [standard.name, standard.intent, standard.bronze_asks, standard.silver_asks, standard.gold_asks]
+        )

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.language import first_offered
 from recognition.models import Recognition
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ def certificate_render(*, recognition_id: int) -> str:
         return "skipped"
     from weasyprint import HTML  # slow to import: only where a certificate is really rendered
 
-    language = (recognition.programme.languages or ["en"])[0]
-    with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
+    # One certificate per recognition, in the programme's language.
+    with translation.override(first_offered(*recognition.programme.languages)):
         pdf = HTML(string=certificate_html(recognition)).write_pdf()
     Recognition.objects.all_programmes().filter(pk=recognition_id, certificate_pdf__isnull=True).update(
         certificate_pdf=pdf

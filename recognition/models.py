@@ -15,7 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +90,16 @@ class CatalogueVersion(models.Model):
         return scoring.Thresholds(self.gold_threshold, self.silver_threshold, self.bronze_threshold)
 
 
+class InReadersLanguage:
+    """``local_<field>``: the standard's ``<field>`` in the reader's language (see Standard._in_language)."""
+
+    def __set_name__(self, owner, name):
+        self.field = name.removeprefix("local_")
+
+    def __get__(self, standard, owner=None):
+        return self if standard is None else standard._in_language(self.field)
+
+
 class Standard(models.Model):
     """One of the 13 standards in one catalogue version, with what each level asks."""
 
@@ -131,8 +141,49 @@ class Standard(models.Model):
     def is_organisational(self) -> bool:
         return not self.kpi_codes
 
-    def asks(self, score: int) -> str:
-        return {1: self.bronze_asks, 2: self.silver_asks, 3: self.gold_asks}.get(score, "")
+    @cached_property
+    def _texts_by_language(self) -> dict[str, StandardText]:
+        return {text.language: text for text in self.texts.all()}
+
+    # The texts in the reader's language (StandardText), each falling back to the English one.
+    def _in_language(self, field: str) -> str:
+        text = self._texts_by_language.get(translation.get_language() or settings.LANGUAGE_CODE)
+        return getattr(text, field, "") or getattr(self, field)
+
+    local_name = InReadersLanguage()
+    local_intent = InReadersLanguage()
+    local_bronze_asks = InReadersLanguage()
+    local_silver_asks = InReadersLanguage()
+    local_gold_asks = InReadersLanguage()
+
+    def local_asks(self, score: int) -> str:
+        field = {1: "bronze_asks", 2: "silver_asks", 3: "gold_asks"}.get(score)
+        return self._in_language(field) if field else ""
+
+
+class StandardText(models.Model):
+    """A standard's texts in one language other than English. IOF staff may correct a translation
+    of a published version: the English text, the numbers, KPIs and domains stay as published.
+    An empty text falls back to the English one."""
+
+    standard = models.ForeignKey(Standard, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(
+        _("language"), max_length=10, choices=[(code, name) for code, name in settings.LANGUAGES if code != "en"]
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    intent = models.TextField(_("intent"), blank=True)
+    bronze_asks = models.TextField(_("bronze asks"), blank=True)
+    silver_asks = models.TextField(_("silver asks"), blank=True)
+    gold_asks = models.TextField(_("gold asks"), blank=True)
+
+    class Meta:
+        ordering = ["standard", "language"]
+        verbose_name = _("standard's translation")
+        verbose_name_plural = _("standards' translations")
+        constraints = [models.UniqueConstraint(fields=["standard", "language"], name="standard_text_once_per_language")]
+
+    def __str__(self):
+        return f"{self.standard} [{self.language}]"
 
 
 class State(models.TextChoices):
@@ -199,7 +250,7 @@ class Application(ProgrammeOwnedModel):
 
     @cached_property
     def standards(self) -> list[Standard]:
-        return list(self.catalogue.standards.all())
+        return list(self.catalogue.standards.prefetch_related("texts"))
 
     def pairs(self) -> list[tuple[Standard, str]]:
         """The (standard, domain) pairs this application is scored on: the domains it serves."""

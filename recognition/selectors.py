@@ -250,7 +250,7 @@ def self_assessment(application: Application) -> SelfAssessment:
             if (claimed or 0) < 3:
                 hints[pair.domain].append(
                     _("Standard %(number)s: %(asks)s")
-                    % {"number": pair.standard.number, "asks": pair.standard.asks((claimed or 0) + 1)}
+                    % {"number": pair.standard.number, "asks": pair.standard.local_asks((claimed or 0) + 1)}
                 )
     return SelfAssessment(scoring.levels_for(estimates, application.catalogue.thresholds), estimates, hints)
 

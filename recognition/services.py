@@ -130,10 +130,15 @@ def catalogue_copy(*, catalogue: CatalogueVersion, actor) -> CatalogueVersion:
         silver_threshold=catalogue.silver_threshold,
         bronze_threshold=catalogue.bronze_threshold,
     )
-    for standard in catalogue.standards.all():
+    for standard in catalogue.standards.prefetch_related("texts"):
+        texts = list(standard.texts.all())
         standard.pk = None
         standard.catalogue = copy
         standard.save()
+        for text in texts:
+            text.pk = None
+            text.standard = standard
+            text.save()
     return copy
 
 
@@ -410,7 +415,7 @@ def submission_checklist(application: Application) -> list[str]:
         if standard.is_organisational and (standard.number, domain) not in answered:
             missing.append(
                 _("Standard %(number)s (%(name)s), %(domain)s: answer the question.")
-                % {"number": standard.number, "name": standard.name, "domain": _domain_name(domain)}
+                % {"number": standard.number, "name": standard.local_name, "domain": _domain_name(domain)}
             )
     return missing
 

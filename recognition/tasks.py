@@ -10,7 +10,9 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from accounts.language import language_of
 from accounts.models import User
 from recognition.models import Application
 
@@ -30,12 +32,12 @@ DATABASE_RETRY = {
     "time_limit": 180,
 }
 SUBJECTS = {
-    "submitted": "Recognition application submitted: {programme}",
-    "reviewer_assigned": "A recognition application to review: {programme}",
-    "reviews_complete": "Both reviews are in: {programme}",
-    "changes_requested": "Changes requested on your recognition application",
-    "decided": "Decision on your recognition application",
-    "expiry_reminder": "Your Best Practice Recognition expires on {valid_until}",
+    "submitted": _("Recognition application submitted: {programme}"),
+    "reviewer_assigned": _("A recognition application to review: {programme}"),
+    "reviews_complete": _("Both reviews are in: {programme}"),
+    "changes_requested": _("Changes requested on your recognition application"),
+    "decided": _("Decision on your recognition application"),
+    "expiry_reminder": _("Your Best Practice Recognition expires on {valid_until}"),
 }
 
 
@@ -58,10 +60,9 @@ def send_recognition_email(application_id: int, event: str, user_ids: list[int],
         "verify_url": verification_url(recognition) if recognition else "",
     }
     sent = 0
-    language = (application.programme.languages[:1] or ["en"])[0]
     for user in User.objects.filter(pk__in=user_ids, is_active=True):
-        with translation.override(language if language in dict(settings.LANGUAGES) else "en"):
-            subject = SUBJECTS[event].format(programme=application.programme.name, **extra)
+        with translation.override(language_of(user, *application.programme.languages)):
+            subject = str(SUBJECTS[event]).format(programme=application.programme.name, **extra)
             body = render_to_string("recognition/email/step.txt", {**context, "user": user})
         send_mail(subject, body, None, [user.email])
         sent += 1

@@ -495,7 +495,7 @@ def catalogue(request):
         "recognition/catalogue.html",
         {
             "catalogue": version,
-            "standards": version.standards.all() if version else [],
+            "standards": version.standards.prefetch_related("texts") if version else [],
             "domain_names": scoring.DOMAIN_NAMES,
         },
     )

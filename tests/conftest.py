@@ -163,11 +163,13 @@ def reviewers(db):
 
 @pytest.fixture
 def catalogue(db):
-    """The published catalogue version 1 (seeded by a migration; re-seeded after a flush)."""
+    """The published catalogue version 1 with its translations (seeded by migrations; re-seeded after a flush)."""
+    from recognition import catalogue_translations
     from recognition.catalogue_seed import seed
-    from recognition.models import CatalogueVersion, Standard
+    from recognition.models import CatalogueVersion, Standard, StandardText
 
     seed(CatalogueVersion, Standard)
+    catalogue_translations.seed(Standard, StandardText)
     return CatalogueVersion.objects.get(number=1)
 
 

@@ -2,6 +2,7 @@
 htmx swaps, and the API docs render."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_recognition_journey import log_in
 
@@ -100,7 +101,7 @@ def test_a_new_lead_sets_up_the_authenticator_app_by_keyboard_without_violation(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/accounts/2fa/totp/activate/")
-    assert page.get_by_text("needs two-factor authentication").is_visible()
+    expect(page.get_by_text("needs two-factor authentication")).to_be_visible()
     assert page.locator("img[alt]").first.get_attribute("src").startswith("data:image/svg+xml")
     secret = page.get_by_label("Authenticator secret").input_value()
     page.get_by_label("Authenticator code").fill(totp_code(secret))

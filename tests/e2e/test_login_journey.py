@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_recognition_journey import unused_code
 from tests.factories import PASSWORD
@@ -17,6 +18,6 @@ def test_lead_logs_in_with_the_keyboard_and_reaches_the_programme(live_server, p
     page.get_by_label("Code").press("Enter")
     page.get_by_role("link", name=programme.name).click()
     assert page.get_by_role("heading", level=1).inner_text() == programme.name
-    assert page.get_by_role("link", name="Team").is_visible()
+    expect(page.get_by_role("link", name="Team")).to_be_visible()
     assert page.get_by_label("Programme").input_value() == programme.slug
     page.screenshot(path=str(artifacts_dir / "login-programme-home.png"), full_page=True)

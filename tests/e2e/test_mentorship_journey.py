@@ -2,6 +2,7 @@
 sees the seat confirmed."""
 
 import pytest
+from playwright.sync_api import expect
 
 from mentorship.models import Booking, BookingStatus
 from tests.e2e.test_recognition_journey import log_in
@@ -21,23 +22,23 @@ def test_a_mentee_books_the_mentor_confirms_the_mentee_sees_it(
     page.get_by_role("link", name="Find a training day").click()
     page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("cell", name="FLS Yaroslavl").is_visible()
+    expect(page.get_by_role("cell", name="FLS Yaroslavl")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "mentorship-find-a-day.png"), full_page=True)
     page.get_by_role("link", name=day.date.isoformat()).click()
     page.get_by_label("Attendee's name").fill("Gulnara Safina")
     page.get_by_label("Attendee's e-mail").fill("gulnara@kazan.example")
     page.get_by_role("button", name="Request a seat").click()
-    assert page.get_by_text("Seat requested: the mentor will confirm or decline it.").is_visible()
+    expect(page.get_by_text("Seat requested: the mentor will confirm or decline it.")).to_be_visible()
     assert page.locator(".booking-status").first.inner_text().startswith("Requested")
     log_out(page)
 
     log_in(page, live_server, mentor)
     page.goto(f"{live_server.url}/p/{champion.slug}/mentorship/")
     requests = page.get_by_role("region", name="Requests to answer")
-    assert requests.get_by_role("cell", name="Gulnara Safina <gulnara@kazan.example>").is_visible()
+    expect(requests.get_by_role("cell", name="Gulnara Safina <gulnara@kazan.example>")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "mentorship-mentor-requests.png"), full_page=True)
     requests.get_by_role("button", name="Confirm — Gulnara Safina").click()
-    assert page.get_by_text("The booking of Gulnara Safina is now confirmed.").is_visible()
+    expect(page.get_by_text("The booking of Gulnara Safina is now confirmed.")).to_be_visible()
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
     log_out(page)
 

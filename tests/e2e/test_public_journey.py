@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from network import services
 from tests.e2e.test_recognition_journey import log_in
@@ -59,7 +60,7 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
 ):
     settings.MAP_TILE_URL = ""  # the test machine has no internet: outlines only
     page.goto(live_server.url + "/")
-    assert page.get_by_text("3 FLS on the map in 3 countries").is_visible()
+    expect(page.get_by_text("3 FLS on the map in 3 countries")).to_be_visible()
     page.get_by_role("link", name="Open the map").click()
     wait_for_map(page, 2)  # Milano and Yaroslavl have coordinates; Lyon is listed only
     page.get_by_label("Recognition").select_option("gold")
@@ -69,7 +70,7 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
     page.wait_for_url(re.compile(r".*level=gold.*country=IT.*language=it.*"))
     wait_for_map(page, 1)
     listing = page.get_by_role("region", name="1 programme")
-    assert listing.get_by_role("link", name="FLS Milano Niguarda").is_visible()
+    expect(listing.get_by_role("link", name="FLS Milano Niguarda")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "public-map-filtered.png"), full_page=True)
 
     shared = page.context.new_page()  # the URL is the view: another visitor opens it
@@ -81,23 +82,23 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
     page.get_by_role("link", name="FLS Milano Niguarda").focus()  # by keyboard, from the list
     page.keyboard.press("Enter")
     page.wait_for_url("**/programmes/milano-niguarda/")
-    assert page.get_by_text("Gold").first.is_visible()
+    expect(page.get_by_text("Gold").first).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "public-profile.png"), full_page=True)
     page.get_by_role("link", name="verify the certificate").click()
-    assert page.get_by_text("Genuine and current.").is_visible()
+    expect(page.get_by_text("Genuine and current.")).to_be_visible()
     page.go_back()
 
     page.goto(live_server.url + "/programmes/yaroslavl-rech/")
-    assert page.get_by_text(day.date.isoformat()).first.is_visible()
+    expect(page.get_by_text(day.date.isoformat()).first).to_be_visible()
     page.get_by_role("link", name="Mentorship profile and all training days").click()
-    assert page.get_by_role("heading", name="Next training days").is_visible()
+    expect(page.get_by_role("heading", name="Next training days")).to_be_visible()
 
     page.goto(live_server.url + "/resources/")
     page.get_by_label("Words").fill("памятки")
     page.get_by_label("Kind").select_option("patient_leaflet")
     page.get_by_label("Language").fill("ru")
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_role("heading", name="1 resource").is_visible()
+    expect(page.get_by_role("heading", name="1 resource")).to_be_visible()
     page.get_by_role("link", name="Памятка пациенту после перелома").click()
     assert page.get_by_role("link", name="Open the resource").get_attribute("href") == "https://example.org/pamyatka"
     page.screenshot(path=str(artifacts_dir / "public-resource.png"), full_page=True)
@@ -109,7 +110,7 @@ def test_the_map_shows_country_outlines_when_tiles_cannot_load(live_server, page
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(live_server.url + "/map/")
     wait_for_map(page, 2)
-    assert page.get_by_text("Map tiles are unavailable: country outlines are shown instead.").is_visible()
+    expect(page.get_by_text("Map tiles are unavailable: country outlines are shown instead.")).to_be_visible()
     assert page.locator(".leaflet-marker-icon").count() >= 1
     page.screenshot(path=str(artifacts_dir / "public-map-no-tiles.png"), full_page=True)
     assert errors == []
@@ -154,14 +155,14 @@ def test_a_lead_opts_in_and_prints_the_benefits_calculator(
     page.get_by_label("Show our KPI bands of the last full year on our public profile").check()
     page.get_by_label("Public text").fill("We see **every** fracture patient.")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Your public profile choices are saved.").is_visible()
+    expect(page.get_by_text("Your public profile choices are saved.")).to_be_visible()
 
     page.get_by_role("link", name="Benefits").click()
-    assert page.get_by_role("rowheader", name="Subsequent fractures avoided").is_visible()
+    expect(page.get_by_role("rowheader", name="Subsequent fractures avoided")).to_be_visible()
     page.get_by_text("Change the parameters").click()
     page.get_by_label("Cost of treating a hip fracture").fill("400000")
     page.get_by_role("button", name="Recalculate").click()
-    assert page.get_by_text("changed on this page").is_visible()
+    expect(page.get_by_text("changed on this page")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "public-benefits.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="Print as PDF").click()

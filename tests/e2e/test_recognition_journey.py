@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from recognition import services
 from recognition.models import Application, State
@@ -47,29 +48,29 @@ def test_the_lead_completes_and_submits_an_application(
     page.get_by_label("Organisation").check()
     page.get_by_role("button", name="Start the application").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Recognition application")
-    assert page.get_by_text("Standard 5 (Assessment guidelines), organisation: answer the question.").is_visible()
+    expect(page.get_by_text("Standard 5 (Assessment guidelines), organisation: answer the question.")).to_be_visible()
     for number, answer in ((5, "We follow the national guideline."), (11, "A letter reaches the GP in a week.")):
         page.locator(f"#text-{number}-organisation").fill(answer)
         page.locator(f"#claim-{number}-organisation").select_option("2")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_text("Draft saved (2 answer(s) changed).").is_visible()
+    expect(page.get_by_text("Draft saved (2 answer(s) changed).")).to_be_visible()
     evidence = tmp_path / "guideline.pdf"
     evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
     page.get_by_label("Standard and domain").select_option("5-organisation")
     page.get_by_label("Evidence file (PDF, PNG or JPEG, at most 10 MB)").set_input_files(str(evidence))
     page.get_by_role("button", name="Attach").click()
-    assert page.get_by_text("guideline.pdf attached.").is_visible()
+    expect(page.get_by_text("guideline.pdf attached.")).to_be_visible()
     page.get_by_role("link", name="Self-assessment: the level this would suggest, and what would raise it").click()
-    assert page.get_by_text("Overall level this would suggest:").is_visible()
+    expect(page.get_by_text("Overall level this would suggest:")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "recognition-self-assessment.png"), full_page=True)
     page.go_back()
     page.screenshot(path=str(artifacts_dir / "recognition-lead-draft.png"), full_page=True)
     page.get_by_role("button", name="Submit the application").click()
-    assert page.get_by_text("Application submitted.").is_visible()
+    expect(page.get_by_text("Application submitted.")).to_be_visible()
     application = Application.objects.for_programme(programme).get()
     assert application.state == State.SUBMITTED
     assert application.evidence.count() == 1
-    assert not page.get_by_role("button", name="Save draft").is_visible()  # locked
+    expect(page.get_by_role("button", name="Save draft")).not_to_be_visible()  # locked
 
 
 def test_a_reviewer_scores_as_they_go_and_submits(
@@ -92,9 +93,9 @@ def test_a_reviewer_scores_as_they_go_and_submits(
         page.locator(f"#saved-{key}").get_by_text("Saved at").wait_for()
     assignment = application.assignments.get(reviewer=reviewer)
     assert assignment.scores.count() == len(application.pairs())  # saved without pressing a button
-    assert page.get_by_text("Every pair is scored: you can submit.").is_visible()
+    expect(page.get_by_text("Every pair is scored: you can submit.")).to_be_visible()
     page.screenshot(path=str(artifacts_dir / "recognition-reviewer-scoring.png"), full_page=True)
     page.get_by_role("button", name="Submit the review").click()
-    assert page.get_by_text("Review submitted. Thank you.").is_visible()
+    expect(page.get_by_text("Review submitted. Thank you.")).to_be_visible()
     assignment.refresh_from_db()
     assert assignment.submitted_at is not None

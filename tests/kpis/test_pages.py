@@ -66,6 +66,8 @@ def test_pdf_report_renders_kpis_and_names_in_latin_cyrillic_and_cjk(
 ):
     programme = ProgrammeFactory(slug="multi", name="FLS Ярославль 臺北 Lyon-Sud", country="TW", languages=["zh", "en"])
     MembershipFactory(programme=programme, user=coordinator, role="coordinator")
+    coordinator.language = "en"  # the report is in the language of the person who asks
+    coordinator.save(update_fields=["language"])
     make_episode(programme, coordinator, patient_ref="PDF1")
     services.results_recompute(programme_ids=[programme.pk])
     client = login(coordinator)
@@ -179,3 +181,27 @@ def test_a_report_is_not_rendered_for_someone_who_lost_access_before_the_worker_
     assert report_render(report_id=report.pk) == "refused"
     report.refresh_from_db()
     assert (report.status, report.pdf) == ("failed", None)
+
+
+def test_the_pdf_report_is_in_the_language_of_who_asked_else_the_programmes(
+    db, coordinator, login, make_episode, tmp_path, django_capture_on_commit_callbacks
+):
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed")
+    programme = ProgrammeFactory(slug="taipei-report", name="FLS Taipei", country="TW", languages=["zh", "en"])
+    MembershipFactory(programme=programme, user=coordinator, role="coordinator")
+    make_episode(programme, coordinator, patient_ref="PDF2")
+    services.results_recompute(programme_ids=[programme.pk])
+    client = login(coordinator)
+    texts = {}
+    for language in ("", "ru"):
+        coordinator.language = language
+        coordinator.save(update_fields=["language"])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/p/{programme.slug}/kpis/report/", {"period": "rolling"})
+        report = KpiReport.objects.for_programme(programme).order_by("-pk").first()
+        path = tmp_path / f"report-{language or 'programme'}.pdf"
+        path.write_bytes(client.get(f"/p/{programme.slug}/kpis/reports/{report.pk}/pdf/").content)
+        texts[language] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "資料完整度" in texts[""] and "Data completeness" not in texts[""]  # the programme's Chinese
+    assert "Полнота данных" in texts["ru"] and "Оценка в СППП в течение 12 недель" in texts["ru"]

@@ -14,6 +14,15 @@ from tests.mentorship.conftest import days_from_today
 S = BookingStatus
 
 
+@pytest.fixture(autouse=True)
+def english_day(day):
+    """These tests read the English messages: the day teaches in English (the mentee's side reads the
+    day's language when nobody chose one; see test_messages_follow_the_readers_language)."""
+    day.language = "en"
+    day.save(update_fields=["language"])
+    return day
+
+
 @pytest.fixture
 def emails(django_capture_on_commit_callbacks):
     """Run the step, then its on-commit e-mail tasks (eager), and return what was sent."""
@@ -146,3 +155,22 @@ def test_the_beat_runs_the_reminders_hourly(settings):
     from fls_registry.celery import app
 
     assert "mentorship.send_reminders" in app.tasks
+
+
+def test_messages_follow_the_readers_language(day, book, mentor, mentee, emails):
+    """The mentee's side reads the day's teaching language unless a person chose another."""
+    day.language = "ru"
+    day.save(update_fields=["language"])
+    mentee.language = "fr"
+    mentee.save(update_fields=["language"])
+    booking = book(day)
+    _done, sent = emails(lambda: services.booking_transition(booking=booking, to=S.CONFIRMED, actor=mentor))
+    by_address = {tuple(m.to): m for m in sent}
+    date_ru, date_fr = day.date.strftime("%d.%m.%Y"), day.date.strftime("%d/%m/%Y")
+    assert (
+        by_address[("attendee1@kazan.example",)].subject
+        == f"Место подтверждено: день обучения {date_ru}, FLS Yaroslavl"
+    )
+    assert by_address[(mentee.email,)].subject == f"Place confirmée : journée de formation du {date_fr} à FLS Yaroslavl"
+    assert "Здравствуйте" in by_address[("attendee1@kazan.example",)].body
+    assert all(calendar_of(m) for m in sent)  # each language's message carries the invitation

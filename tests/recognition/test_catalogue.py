@@ -56,3 +56,40 @@ def test_the_admin_shows_a_published_version_read_only(catalogue, iof_staff, log
     page = client.get(f"/admin/recognition/catalogueversion/{draft.pk}/change/")
     assert 'name="title"' in page.content.decode()
     assert 'name="standards-0-name"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("en", "Patient identification"),
+        ("ru", "Выявление пациентов"),
+        ("zh-hant", "病人辨識"),
+        ("es", "Identificación de pacientes"),
+    ],
+)
+def test_the_standards_are_read_in_the_readers_language(catalogue, client, language, name):
+    page = client.get("/recognition/catalogue/", headers={"accept-language": language}).content.decode()
+    assert f"1. {name}" in page
+
+
+def test_a_standard_without_a_translation_falls_back_to_english(catalogue, client):
+    catalogue.standards.get(number=7).texts.filter(language="fr").delete()
+    catalogue.standards.get(number=8).texts.filter(language="fr").update(intent="")
+    page = client.get("/recognition/catalogue/", headers={"accept-language": "fr"}).content.decode()
+    assert "7. Falls prevention services" in page
+    assert "8. Évaluation globale des facteurs de risque" in page
+    assert "Lifestyle and health factors that affect bone health" in page  # the empty intent, in English
+
+
+def test_a_copied_version_keeps_the_translations_and_staff_may_correct_a_published_one(catalogue, iof_staff, login):
+    draft = services.catalogue_copy(catalogue=catalogue, actor=iof_staff)
+    assert draft.standards.get(number=1).texts.get(language="it").name == "Identificazione dei pazienti"
+    text = catalogue.standards.get(number=1).texts.get(language="it")
+    client = login(iof_staff)
+    page = client.get(f"/admin/recognition/standardtext/{text.pk}/change/").content.decode()
+    assert 'name="name"' in page and "Patient identification" in page  # the English beside it
+
+
+def test_only_iof_staff_reach_the_translations_in_the_admin(catalogue, lead, reviewers, login):
+    for person in (lead, reviewers[0]):
+        assert login(person).get("/admin/recognition/standardtext/").status_code in (302, 403)

@@ -1,0 +1,62 @@
+"""The language each person reads.
+
+A signed-in person's choice on their profile comes first; then the switcher's cookie (visitors, or
+people who never chose); then the browser's ``Accept-Language``; then ``LANGUAGE_CODE``. E-mails go
+out in the recipient's language by the same order, with the programme's languages standing in for
+the browser when the recipient has not chosen (or has no account yet).
+"""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+
+def offered(code: str | None) -> str:
+    """The offered language a code stands for (``zh-TW`` → ``zh-hant``, ``ru-RU`` → ``ru``), or ''."""
+    if not code:
+        return ""
+    try:
+        return translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return ""
+
+
+def first_offered(*codes: str) -> str:
+    """The first of ``codes`` the registry offers, else ``LANGUAGE_CODE``."""
+    for code in codes:
+        if found := offered(code):
+            return found
+    return settings.LANGUAGE_CODE
+
+
+def language_of(user=None, *fallbacks: str) -> str:
+    """The language to write to ``user`` in: their choice, else the first offered fallback."""
+    return first_offered(getattr(user, "language", "") or "", *fallbacks)
+
+
+def addresses_by_language(addresses: Iterable[str], *fallbacks: str) -> dict[str, list[str]]:
+    """E-mail addresses grouped by the language their reader chose (an address without an account,
+    or whose person has not chosen, takes the first offered fallback): one message per language."""
+    from accounts.models import User
+
+    addresses = list(dict.fromkeys(address.strip().lower() for address in addresses if address))
+    chosen = dict(User.objects.filter(email__in=addresses).values_list("email", "language"))
+    groups: dict[str, list[str]] = {}
+    for address in addresses:
+        groups.setdefault(first_offered(chosen.get(address, ""), *fallbacks), []).append(address)
+    return groups
+
+
+class PersonLanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the person's own choice first (so after authentication)."""
+
+    def process_request(self, request):
+        user = getattr(request, "user", None)
+        chosen = offered(getattr(user, "language", "")) if user is not None and user.is_authenticated else ""
+        if not chosen:
+            return super().process_request(request)
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None

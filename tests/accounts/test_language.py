@@ -1,0 +1,129 @@
+"""Each person reads the registry in their language: the profile's choice, else the switcher's
+cookie, else the browser's; e-mails in the recipient's; dates in the locale's format."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.utils import translation
+
+from accounts.language import addresses_by_language, language_of
+from programmes import services as programme_services
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME_TITLE = {
+    "en": "The registry for Fracture Liaison Services",
+    "ru": "Регистр служб профилактики повторных переломов",
+    "fr": "Le registre des filières fracture",
+    "it": "Il registro dei Fracture Liaison Service",
+    "es": "El registro de las unidades de coordinación de fracturas",
+    "zh-hant": "骨折聯合照護服務登錄系統",
+}
+
+
+@pytest.mark.parametrize("language", sorted(HOME_TITLE))
+def test_a_visitor_reads_the_home_page_in_the_browsers_language(client, language):
+    page = client.get("/", headers={"accept-language": f"{language},en;q=0.5"}).content.decode()
+    assert HOME_TITLE[language] in page
+    assert f'<html lang="{language}">' in page
+
+
+def test_a_taiwanese_browser_gets_traditional_chinese(client):
+    page = client.get("/", headers={"accept-language": "zh-TW,zh;q=0.9"}).content.decode()
+    assert HOME_TITLE["zh-hant"] in page
+
+
+def test_the_switcher_sets_a_visitors_language_over_the_browsers(client):
+    response = client.post("/accounts/language/", {"language": "fr", "next": "/map/"})
+    assert response.status_code == 302 and response["Location"] == "/map/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
+    assert HOME_TITLE["fr"] in client.get("/", headers={"accept-language": "ru"}).content.decode()
+
+
+def test_the_switcher_never_sends_a_visitor_to_another_site(client):
+    response = client.post("/accounts/language/", {"language": "it", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_an_unknown_language_is_refused_with_a_message(client):
+    response = client.post("/accounts/language/", {"language": "xx"})
+    assert response.status_code == 400
+    assert "xx" in response.content.decode()
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_a_persons_chosen_language_wins_over_browser_and_cookie(login, coordinator):
+    coordinator.language = "it"
+    coordinator.save(update_fields=["language"])
+    client = login(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = client.get("/accounts/profile/", headers={"accept-language": "ru"}).content.decode()
+    assert '<html lang="it">' in page and "Il tuo account" in page
+
+
+def test_the_switcher_saves_a_signed_in_persons_choice_and_can_clear_it(login, coordinator):
+    client = login(coordinator)
+    client.post("/accounts/language/", {"language": "es", "next": "/accounts/profile/"})
+    coordinator.refresh_from_db()
+    assert coordinator.language == "es"
+    client.post("/accounts/language/", {"language": "", "next": "/accounts/profile/"})
+    coordinator.refresh_from_db()
+    assert coordinator.language == ""
+    page = client.get("/accounts/profile/", headers={"accept-language": "ru"}).content.decode()
+    assert '<html lang="ru">' in page
+
+
+def test_dates_are_written_in_the_readers_format(login, coordinator, episode):
+    coordinator.language = "ru"
+    coordinator.save(update_fields=["language"])
+    page = login(coordinator).get(f"/p/{episode.programme.slug}/episodes/{episode.pk}/").content.decode()
+    assert episode.fracture_date.strftime("%d.%m.%Y") in page
+    assert "Локализация перелома" in page
+
+
+def test_english_dates_are_iso_8601():
+    with translation.override("en"):
+        from django.utils.formats import date_format
+
+        assert date_format(datetime.date(2026, 3, 4), "SHORT_DATE_FORMAT") == "2026-03-04"
+
+
+def test_the_language_to_write_in_falls_back_in_order():
+    nobody = UserFactory.build(language="")
+    assert language_of(UserFactory.build(language="ru"), "fr") == "ru"
+    assert language_of(nobody, "de", "it") == "it"
+    assert language_of(nobody) == "en"
+    assert language_of(None, "zh-TW") == "zh-hant"
+
+
+def test_addresses_are_grouped_by_the_language_their_reader_chose(db):
+    UserFactory(email="anna@hospital.example", language="ru")
+    UserFactory(email="luca@hospital.example", language="")
+    groups = addresses_by_language(["Anna@hospital.example", "luca@hospital.example", "new@clinic.example"], "it")
+    assert groups == {"ru": ["anna@hospital.example"], "it": ["luca@hospital.example", "new@clinic.example"]}
+
+
+def test_an_invitation_goes_out_in_the_programmes_language(programme, lead, django_capture_on_commit_callbacks):
+    programme.languages = ["ru", "en"]
+    programme.save(update_fields=["languages"])
+    with django_capture_on_commit_callbacks(execute=True):
+        programme_services.invitation_create(
+            actor=lead, email="new.nurse@hospital.example", role="coordinator", programme=programme
+        )
+    assert [m.subject for m in mail.outbox] == ["Приглашение в регистр СППП"]
+
+
+def test_an_invitation_to_someone_with_an_account_follows_their_language(
+    programme, lead, django_capture_on_commit_callbacks
+):
+    programme.languages = ["ru"]
+    programme.save(update_fields=["languages"])
+    UserFactory(email="visiting.doctor@hospital.example", language="fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        programme_services.invitation_create(
+            actor=lead, email="visiting.doctor@hospital.example", role="viewer", programme=programme
+        )
+    assert [m.subject for m in mail.outbox] == ["Invitation au registre des filières fracture"]

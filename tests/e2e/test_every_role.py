@@ -1,0 +1,342 @@
+"""Every role, on the demo data, in English and in Russian: each main page passes axe-core with no
+serious or critical violation and never scrolls sideways at ward-computer and tablet sizes; then each
+person does what they came for (and meets what they may not do), by the words of the page in that
+language. The same walk writes the screenshots (``make screenshots`` sends them to docs/screenshots/)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LANGUAGES = ("en", "ru")
+# The pages where a person works at a ward computer or on a tablet: nothing may scroll sideways.
+NARROW_SIZES = ({"width": 1024, "height": 768}, {"width": 768, "height": 1024})
+
+
+def demo_pages() -> dict[str, list[tuple[str, str]]]:
+    """(name, path) of the main pages of each demo person; ids come from the demo data."""
+    from mentorship.models import Booking, TrainingDay
+    from network.models import Resource
+    from patients.models import Episode, ImportJob
+    from programmes.models import Programme
+    from recognition.models import Application, Recognition, ReviewAssignment
+
+    yar = Programme.objects.get(slug="yaroslavl-rech")
+    episode = Episode.objects.all_programmes().filter(programme=yar).order_by("pk").first()
+    application = Application.objects.all_programmes().filter(programme=yar).order_by("-pk").first()
+    lyon_application = Application.objects.all_programmes().filter(programme__slug="lyon-sud").order_by("-pk").first()
+    review = ReviewAssignment.objects.filter(
+        reviewer__email="reviewer@demo.fls", submitted_at__isnull=True, application__state="under_review"
+    ).first()
+    day = TrainingDay.objects.filter(programme=yar).order_by("date").first()
+    kazan_booking = Booking.objects.filter(candidate__slug="kazan-candidate").first()
+    certificate = Recognition.objects.all_programmes().filter(programme__slug="milano-niguarda").first()
+    resource = Resource.objects.filter(status="published").order_by("pk").first()
+    import_job = ImportJob.objects.all_programmes().filter(programme=yar).first()
+    p = "/p/yaroslavl-rech"
+    return {
+        "visitor": [
+            ("home", "/"),
+            ("map", "/map/"),
+            ("profile", "/programmes/milano-niguarda/"),
+            ("resources", "/resources/"),
+            ("champions", "/mentorship/champions/"),
+            ("training-days", "/mentorship/training-days/"),
+            ("join", "/mentorship/join/"),
+            ("catalogue", "/recognition/catalogue/"),
+            ("champion", "/mentorship/champions/yaroslavl-rech/"),
+            ("resource", f"/resources/{resource.pk}/"),
+            ("verify", f"/verify/{certificate.verification_code}/"),
+            ("login", "/accounts/login/"),
+            ("password-reset", "/accounts/password/reset/"),
+        ],
+        "coordinator@demo.fls": [
+            ("overview", f"{p}/"),
+            ("episodes", f"{p}/episodes/"),
+            ("episode-form", f"{p}/episodes/new/"),
+            ("episode", f"{p}/episodes/{episode.pk}/"),
+            ("episode-edit", f"{p}/episodes/{episode.pk}/edit/"),
+            ("patient", f"{p}/patients/{episode.patient_id}/"),
+            ("patient-edit", f"{p}/patients/{episode.patient_id}/edit/"),
+            ("worklist", f"{p}/worklist/"),
+            ("dashboard", f"{p}/kpis/"),
+            ("drilldown", f"{p}/kpis/KPI3/"),
+            ("import", f"{p}/import/"),
+            ("import-job", f"{p}/import/jobs/{import_job.pk}/"),
+            ("account", "/accounts/profile/"),
+            ("two-factor", "/accounts/2fa/"),
+            ("two-factor-set-up", "/accounts/2fa/totp/activate/"),
+            ("password", "/accounts/password/change/"),
+            ("e-mail", "/accounts/email/"),
+        ],
+        "lead@demo.fls": [
+            ("team", f"{p}/team/"),
+            ("episode-delete", f"{p}/episodes/{episode.pk}/delete/"),
+            ("settings", f"{p}/settings/"),
+            ("recognition", f"{p}/recognition/"),
+            ("application", f"{p}/recognition/{application.pk}/"),
+            ("self-assessment", f"{p}/recognition/{application.pk}/self-assessment/"),
+            ("mentor", f"{p}/mentorship/"),
+            ("training-day", f"{p}/mentorship/days/{day.pk}/"),
+            ("publish-day", f"{p}/mentorship/days/new/"),
+            ("propose-resource", f"{p}/resources/propose/"),
+            ("benefits", f"{p}/benefits/"),
+            ("public-profile", f"{p}/public-profile/"),
+        ],
+        "viewer@demo.fls": [("episodes", f"{p}/episodes/"), ("dashboard", f"{p}/kpis/")],
+        "reviewer@demo.fls": [("reviews", "/recognition/reviews/"), ("scoring", f"/recognition/reviews/{review.pk}/")],
+        "staff@demo.fls": [
+            ("applications", "/recognition/staff/"),
+            ("application", f"/recognition/staff/{lyon_application.pk}/"),
+            ("join-requests", "/mentorship/staff/requests/"),
+            ("matching", "/mentorship/staff/matching/"),
+            ("library-desk", "/network/staff/resources/"),
+            ("new-resource", "/network/staff/resources/new/"),
+            ("calculator", "/network/staff/calculator/"),
+            ("invitations", "/staff/invitations/"),
+            ("roles", "/staff/roles/"),
+        ],
+        "kazan.lead@demo.fls": [
+            ("mentee", "/p/kazan-candidate/mentorship/"),
+            ("matches", "/p/kazan-candidate/mentorship/matches/"),
+            ("training-days", "/mentorship/training-days/"),
+            ("booking-day", f"/mentorship/training-days/{kazan_booking.training_day_id}/"),
+        ],
+    }
+
+
+NARROW = {"episode-form", "worklist", "dashboard", "scoring"}
+# Forms walked by keyboard: every stop shows its focus, in the order of the page.
+KEYBOARD = {"episode-form", "worklist", "scoring", "team", "publish-day", "join", "login"}
+
+
+def keyboard_problems(page, steps: int = 60) -> list[str]:
+    """Tab through the page: each stop must show a focus outline, and no stop may jump the order
+    (a positive tabindex)."""
+    problems = []
+    page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    seen = set()
+    for _step in range(steps):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(
+            """() => { const e = document.activeElement; if (!e || e === document.body) return null;
+            const s = getComputedStyle(e);
+            return {id: e.id || e.name || e.textContent.trim().slice(0, 30), tag: e.tagName,
+                    outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                    tabindex: e.tabIndex, shadow: s.boxShadow !== 'none'}; }"""
+        )
+        if stop is None:
+            break
+        key = (stop["tag"], stop["id"])
+        if key in seen and stop["tag"] != "INPUT":
+            break  # went round
+        seen.add(key)
+        if not (stop["outline"] or stop["shadow"]):
+            problems.append(f"no visible focus on {stop['tag']} {stop['id']!r}")
+        if stop["tabindex"] > 0:
+            problems.append(f"tabindex {stop['tabindex']} on {stop['tag']} {stop['id']!r}")
+    return problems
+
+
+def log_in_demo(page, base_url, email):
+    from programmes.demo import DEMO_PASSWORD, demo_code
+
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.get_by_label("Code").fill(demo_code())
+        page.get_by_label("Code").press("Enter")
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
+    page.wait_for_load_state()
+
+
+def choose_language(page, language):
+    """The header's switcher, by keyboard: focus it, pick, submit."""
+    page.locator("#site-language").select_option(language)
+    page.locator("#site-language").press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == language
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            found.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+
+
+# --- What each person came to do, in the page's language (``t`` translates a message) ---------------
+
+
+def visitor_journey(page, base, t):
+    page.goto(base + "/map/")
+    listing = page.locator(".programme-list")
+    expect(listing.get_by_role("link", name="FLS Milano Niguarda")).to_be_visible()
+    page.get_by_label(t("Recognition")).select_option("gold")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Show"), exact=True).click()
+    expect(listing).to_be_visible()
+    names = listing.get_by_role("link").filter(has_not_text="★").all_inner_texts()
+    assert "FLS Milano Niguarda" in names and "FLS Yaroslavl" not in names
+    page.goto(base + "/p/yaroslavl-rech/episodes/")
+    assert "/accounts/login/" in page.url  # patients are never public
+
+
+def coordinator_journey(page, base, t):
+    """The worklist by keyboard alone: the date field, Tab to its button, Enter."""
+    page.goto(base + "/p/yaroslavl-rech/worklist/")
+    row = page.locator("#" + page.locator("table tr", has=page.locator("input[type=date]")).first.get_attribute("id"))
+    first_date = row.locator("input[type=date]")
+    first_date.focus()
+    for _segment in range(4):  # Chromium tabs through the date's day, month and year first
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "BUTTON":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == t("Record")
+    page.keyboard.press("Enter")
+    expect(row.get_by_role("status")).to_have_text(re.compile("^" + re.escape(t("Recorded"))))
+
+
+def viewer_journey(page, base, t):
+    page.goto(base + "/p/yaroslavl-rech/episodes/")
+    assert page.get_by_role("link", name=t("New episode")).count() == 0
+    assert page.goto(base + "/p/yaroslavl-rech/episodes/new/").status == 403
+
+
+def lead_journey(page, base, t):
+    page.goto(base + "/p/yaroslavl-rech/team/")
+    invite = page.locator("section[aria-labelledby=invite-h]")
+    invite.get_by_label(t("E-mail address")).fill("new.nurse@yaroslavl.example")
+    invite.get_by_label(t("Role")).select_option("coordinator")
+    with page.expect_navigation():
+        invite.get_by_role("button", name=t("Send invitation")).click()
+    expect(page.get_by_text("new.nurse@yaroslavl.example").first).to_be_visible()
+    assert page.goto(base + "/p/lyon-sud/").status == 404  # another programme is not theirs
+
+
+def reviewer_journey(page, base, t):
+    from recognition.models import ReviewAssignment
+
+    pending = ReviewAssignment.objects.filter(
+        reviewer__email="reviewer@demo.fls", submitted_at__isnull=True, application__state="under_review"
+    ).first()
+    page.goto(base + "/recognition/reviews/")
+    with page.expect_navigation():
+        page.locator(f"a[href='/recognition/reviews/{pending.pk}/']").first.click()
+    score = page.locator("select[id^=score-]").first
+    key = score.get_attribute("id").removeprefix("score-")
+    score.select_option("2")
+    page.locator(f"#comment-{key}").fill("Evidence checked against the frozen figures.")
+    page.locator(f"#comment-{key}").dispatch_event("change")
+    expect(page.locator(f"#saved-{key}")).not_to_have_text("")
+    assert page.goto(base + "/p/lyon-sud/episodes/").status in (403, 404)  # no patient rows
+
+
+def staff_journey(page, base, t):
+    page.goto(base + "/mentorship/staff/requests/")
+    with page.expect_navigation():
+        page.get_by_role(
+            "button", name=t("Approve: create the candidate site and invite its contact as lead")
+        ).first.click()
+    expect(page.locator(".message-success").first).to_be_visible()
+    assert page.goto(base + "/p/yaroslavl-rech/episodes/").status in (403, 404)  # never a patient row
+
+
+def mentee_journey(page, base, t):
+    page.goto(base + "/mentorship/training-days/")
+    with page.expect_navigation():
+        page.locator("table a[href*='/mentorship/training-days/']").first.click()
+    page.get_by_label(t("Attendee's name")).fill("Ilnar Safin")
+    page.get_by_label(t("Attendee's e-mail")).fill("ilnar.safin@kazan.example")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Request a seat")).click()
+    expect(page.locator(".message-success").first).to_be_visible()
+
+
+def mentor_journey(page, base, t):
+    page.goto(base + "/p/yaroslavl-rech/mentorship/")
+    section = page.locator("section", has=page.get_by_role("heading", name=t("Requests to answer")))
+    with page.expect_navigation():
+        section.get_by_role("button", name=re.compile("^" + re.escape(t("Confirm")))).first.click()
+    expect(page.locator(".message-success").first).to_be_visible()
+
+
+JOURNEYS = {
+    "visitor": visitor_journey,
+    "coordinator@demo.fls": coordinator_journey,
+    "lead@demo.fls": lambda page, base, t: (lead_journey(page, base, t), mentor_journey(page, base, t)),
+    "viewer@demo.fls": viewer_journey,
+    "reviewer@demo.fls": reviewer_journey,
+    "staff@demo.fls": staff_journey,
+    "kazan.lead@demo.fls": mentee_journey,
+}
+
+
+def translator(language):
+    def t(message: str) -> str:
+        with translation.override(language):
+            return translation.gettext(message)
+
+    return t
+
+
+@pytest.fixture
+def demo_world(transactional_db, catalogue):
+    call_command("load_demo", verbosity=0)
+    return demo_pages()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_role_reads_its_pages_accessibly_and_does_its_work(
+    live_server, browser, demo_world, language, artifacts_dir
+):
+    shots = Path(os.environ.get("FLS_SCREENSHOTS") or artifacts_dir / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for person, pages in demo_world.items():
+        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(20000)
+        if person != "visitor":
+            log_in_demo(page, live_server.url, person)
+        page.goto(live_server.url + pages[0][1])
+        choose_language(page, language)
+        role = person.split("@")[0]
+        for name, path in pages:
+            response = page.goto(live_server.url + path)
+            assert response.status == 200, f"{role} {path}: {response.status}"
+            assert page.locator("html").get_attribute("lang") == language, path
+            problems += [f"[{language}] {role} {path}: {v}" for v in serious_violations(page)]
+            page.screenshot(path=str(shots / f"{role}-{name}-{language}.jpg"), type="jpeg", quality=70)
+            if name in KEYBOARD:
+                problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
+            if name in NARROW:
+                for size in NARROW_SIZES:
+                    page.set_viewport_size(size)
+                    if scrolls_sideways(page):
+                        problems.append(
+                            f"[{language}] {role} {path}: scrolls sideways at {size['width']}x{size['height']}"
+                        )
+                page.set_viewport_size({"width": 1280, "height": 900})
+        JOURNEYS[person](page, live_server.url, translator(language))
+        context.close()
+    assert problems == [], "\n".join(problems)
