@@ -57,3 +57,10 @@ def server_error(request):
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return database_unavailable(request)
     return default_server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form whose token no longer matches (open too long, a log-in in another
+    tab) gets the site's page in the reader's language, not Django's English one. The reason stays in
+    the log (Django's ``django.security.csrf`` logger records it)."""
+    return render(request, "403_csrf.html", {"cookies_enabled": bool(request.COOKIES)}, status=403)

@@ -8,6 +8,7 @@ episodes in Python. ``episode_outcomes`` uses the same expressions per episode f
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from clinical.expressions import kpi_sql
 from clinical.kpi_sets import KpiDefinition, KpiSet, get_kpi_set
@@ -135,11 +137,30 @@ def expected_for_period(
         expected = caseloads[year][0 if which == "expected_non_spine" else 1]
         total += Decimal(expected) * days / (366 if calendar.isleap(year) else 365)
     if missing:
-        return None, f"expected caseload not set for {', '.join(missing)}"
+        return None, NOTE_CASELOAD_MISSING.format(years=", ".join(missing))
     rounded = int(round_half_away(total, "1"))
     if rounded == 0:
-        return None, "expected caseload is 0 for this period"
+        return None, NOTE_CASELOAD_ZERO
     return rounded, None
+
+
+# The notes stored with the figures are English, as the API's contract writes them (figures frozen
+# in applications keep them); the pages and the PDF show them in the reader's language.
+NOTE_CASELOAD_MISSING = "expected caseload not set for {years}"
+NOTE_CASELOAD_ZERO = "expected caseload is 0 for this period"
+_NOTES = (
+    (re.compile(r"expected caseload not set for (?P<years>[0-9, ]+)"), _("expected caseload not set for %(years)s")),
+    (re.compile(re.escape(NOTE_CASELOAD_ZERO)), _("expected caseload is 0 for this period")),
+)
+
+
+def note_text(note: str | None) -> str:
+    """A stored note in the reader's language; a note this code does not know is shown as stored."""
+    for pattern, message in _NOTES:
+        match = pattern.fullmatch(note or "")
+        if match:
+            return message % match.groupdict()
+    return note or ""
 
 
 def _english_names(kpi_set: KpiSet) -> list[str]:

@@ -127,3 +127,16 @@ def test_an_invitation_to_someone_with_an_account_follows_their_language(
             actor=lead, email="visiting.doctor@hospital.example", role="viewer", programme=programme
         )
     assert [m.subject for m in mail.outbox] == ["Invitation au registre des filières fracture"]
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_lists_short_date_writes_what_djangos_date_filter_writes(language):
+    from django.template.defaultfilters import date as date_filter
+
+    from accounts.templatetags.local_dates import _compiled, short_date
+
+    with translation.override(language):
+        for day in (datetime.date(2026, 3, 4), datetime.date(1999, 12, 31)):
+            assert short_date(day) == date_filter(day, "SHORT_DATE_FORMAT")
+    assert short_date(None) == ""
+    assert _compiled(r"j \d\e F") is None  # a month's name: Django's own formatter writes it

@@ -1,15 +1,18 @@
-"""Every role, on the demo data, in English and in Russian: each main page passes axe-core with no
-serious or critical violation and never scrolls sideways at ward-computer and tablet sizes; then each
-person does what they came for (and meets what they may not do), by the words of the page in that
-language. The same walk writes the screenshots (``make screenshots`` sends them to docs/screenshots/)."""
+"""Every role, on the demo data, in English and in Russian: each page a person meets (their main
+pages, the account and two-factor pages, the admin, the error pages) is in that language, passes
+axe-core with no serious or critical violation, and the key ones never scroll sideways at
+ward-computer and tablet sizes; then each person does what they came for (and meets what they may
+not do) by the words of the page in that language, the coordinator by keyboard alone. The same walk
+writes the screenshots of the main pages (``make screenshots`` sends them to docs/screenshots/)."""
 
 import os
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,6 +110,47 @@ def demo_pages() -> dict[str, list[tuple[str, str]]]:
             ("matches", "/p/kazan-candidate/mentorship/matches/"),
             ("training-days", "/mentorship/training-days/"),
             ("booking-day", f"/mentorship/training-days/{kazan_booking.training_day_id}/"),
+        ],
+    }
+
+
+def more_pages() -> dict[str, list[tuple[str, str, int]]]:
+    """(name, path, status) of the other pages each person meets: account and two-factor pages, error
+    pages, the admin. Checked like the main pages (language, axe), without a screenshot."""
+    from recognition.models import StandardText
+
+    p = "/p/yaroslavl-rech"
+    text = StandardText.objects.filter(standard__number=1, language="ru").order_by("-standard__catalogue").first()
+    return {
+        "visitor": [
+            ("signup", "/accounts/signup/", 200),
+            ("reset-done", "/accounts/password/reset/done/", 200),
+            ("reset-bad-key", "/accounts/password/reset/key/1-not-a-key/", 200),
+            ("invitation-bad", "/invitations/not-a-token/", 404),
+            ("not-found", "/no-such-page/", 404),
+            ("episodes-anonymous", f"{p}/episodes/", 200),  # the log-in page it sends them to
+        ],
+        "coordinator@demo.fls": [
+            ("bad-request", f"{p}/episodes/new/?patient=abc", 400),
+            ("other-programme", "/p/lyon-sud/", 404),
+            ("no-such-episode", f"{p}/episodes/999999999/", 404),
+            ("log-out", "/accounts/logout/", 200),
+        ],
+        "lead@demo.fls": [
+            ("recovery-codes", "/accounts/2fa/recovery-codes/", 200),
+            ("reauthenticate", "/accounts/reauthenticate/", 200),
+            ("two-factor-reauthenticate", "/accounts/2fa/reauthenticate/", 200),
+        ],
+        "viewer@demo.fls": [("forbidden", f"{p}/episodes/new/", 403)],
+        "staff@demo.fls": [
+            ("admin", "/admin/", 200),
+            ("admin-standard-texts", "/admin/recognition/standardtext/?language__exact=ru", 200),
+            ("admin-standard-text", f"/admin/recognition/standardtext/{text.pk}/change/", 200),
+        ],
+        "admin@demo.fls": [
+            ("admin", "/admin/", 200),
+            ("admin-episodes", "/admin/patients/episode/", 200),
+            ("admin-users", "/admin/accounts/user/", 200),
         ],
     }
 
@@ -216,6 +260,76 @@ def coordinator_journey(page, base, t):
     expect(row.get_by_role("status")).to_have_text(re.compile("^" + re.escape(t("Recorded"))))
 
 
+def keyboard_fill(page, values: dict[str, str], steps: int = 80) -> None:
+    """Tab from the top of the page to each field of ``values`` in turn (by id), and fill it by keys
+    alone: text typed, a date typed segment by segment in the browser's order (day first, else month
+    first), a list moved with the arrow keys. Failing to reach a field by Tab, in this order, fails."""
+    page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    for field_id, value in values.items():
+        for _step in range(steps):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == field_id:
+                break
+        else:
+            raise AssertionError(f"Tab never reached #{field_id} after the fields before it")
+        kind = page.evaluate("document.activeElement.tagName === 'SELECT' ? 'select' : document.activeElement.type")
+        if kind == "select":
+            options = page.evaluate("[...document.activeElement.options].map(o => o.value)")
+            moves = options.index(value) - options.index(page.evaluate("document.activeElement.value"))
+            for _move in range(abs(moves)):
+                page.keyboard.press("ArrowDown" if moves > 0 else "ArrowUp")
+        elif kind == "date":
+            day = date.fromisoformat(value)
+            page.keyboard.type(day.strftime("%d%m%Y"))
+            if page.evaluate("document.activeElement.value") != value:  # the browser's order is month first
+                page.keyboard.press("Shift+Tab")
+                page.keyboard.press("Shift+Tab")
+                page.keyboard.type(day.strftime("%m%d%Y"))
+        else:
+            page.keyboard.type(value)
+        assert page.evaluate("document.activeElement.value") == value, f"#{field_id} holds something else"
+
+
+def press_button(page, name: str, steps: int = 80) -> None:
+    """Tab on to the button called ``name`` and press Enter on it."""
+    for _step in range(steps):
+        page.keyboard.press("Tab")
+        if (
+            page.evaluate("document.activeElement.tagName === 'BUTTON' && document.activeElement.textContent.trim()")
+            == name
+        ):
+            break
+    else:
+        raise AssertionError(f"Tab never reached the button {name!r}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def episode_by_keyboard_and_report(page, base, t) -> list[str]:
+    """A new episode typed by keyboard alone, then a PDF report of the dashboard's period: its status
+    page is checked like every page."""
+    today = timezone.localdate()
+    page.goto(base + "/p/yaroslavl-rech/episodes/new/")
+    keyboard_fill(
+        page,
+        {
+            "id_patient_ref": "KB-0001",
+            "id_sex": "female",
+            "id_birth_date": (today - timedelta(days=74 * 365)).isoformat(),
+            "id_fracture_date": (today - timedelta(days=30)).isoformat(),
+            "id_fracture_site": "wrist",
+        },
+    )
+    press_button(page, t("Save episode"))
+    expect(page.get_by_text(t("Episode saved for patient %(ref)s.") % {"ref": "KB-0001"})).to_be_visible()
+
+    page.goto(base + "/p/yaroslavl-rech/kpis/")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Prepare a PDF report of this period")).click()
+    expect(page.get_by_text(t("Your report is ready."))).to_be_visible()  # the worker runs in-process here
+    return serious_violations(page)
+
+
 def viewer_journey(page, base, t):
     page.goto(base + "/p/yaroslavl-rech/episodes/")
     assert page.get_by_role("link", name=t("New episode")).count() == 0
@@ -280,14 +394,42 @@ def mentor_journey(page, base, t):
     expect(page.locator(".message-success").first).to_be_visible()
 
 
+def staff_corrects_a_translation(page, base, t):
+    """IOF staff correct a standard's Russian name in the admin; the public catalogue shows it."""
+    from recognition.selectors import current_catalogue
+
+    text = current_catalogue().standards.get(number=1).texts.get(language="ru")
+    corrected = f"{text.name} (исправлено)"
+    page.goto(base + f"/admin/recognition/standardtext/{text.pk}/change/")
+    page.locator("#id_name").fill(corrected)
+    with page.expect_navigation():
+        page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    page.goto(base + "/recognition/catalogue/")
+    choose_language(page, "ru")
+    expect(page.get_by_text(corrected)).to_be_visible()
+
+
+def admin_journey(page, base, t):
+    """The system administrator finds a person in the admin by typing in its search box."""
+    page.goto(base + "/admin/accounts/user/")
+    page.locator("#searchbar").fill("lyon")
+    with page.expect_navigation():
+        page.locator("#searchbar").press("Enter")
+    expect(page.get_by_role("link", name="lyon.lead@demo.fls")).to_be_visible()
+    expect(page.get_by_role("link", name="kazan.lead@demo.fls")).to_have_count(0)
+
+
+# Each person's journeys, in order; a journey may return problems found on the pages it reached.
 JOURNEYS = {
-    "visitor": visitor_journey,
-    "coordinator@demo.fls": coordinator_journey,
-    "lead@demo.fls": lambda page, base, t: (lead_journey(page, base, t), mentor_journey(page, base, t)),
-    "viewer@demo.fls": viewer_journey,
-    "reviewer@demo.fls": reviewer_journey,
-    "staff@demo.fls": staff_journey,
-    "kazan.lead@demo.fls": mentee_journey,
+    "visitor": (visitor_journey,),
+    "coordinator@demo.fls": (coordinator_journey, episode_by_keyboard_and_report),
+    "lead@demo.fls": (lead_journey, mentor_journey),
+    "viewer@demo.fls": (viewer_journey,),
+    "reviewer@demo.fls": (reviewer_journey,),
+    "staff@demo.fls": (staff_journey, staff_corrects_a_translation),
+    "kazan.lead@demo.fls": (mentee_journey,),
+    "admin@demo.fls": (admin_journey,),
 }
 
 
@@ -302,7 +444,14 @@ def translator(language):
 @pytest.fixture
 def demo_world(transactional_db, catalogue):
     call_command("load_demo", verbosity=0)
-    return demo_pages()
+    main, more = demo_pages(), more_pages()
+    people = [*main, *(person for person in more if person not in main)]
+    # (name, path, status, screenshot?) of each person's pages: their main pages first.
+    return {
+        person: [(name, path, 200, True) for name, path in main.get(person, [])]
+        + [(name, path, status, False) for name, path, status in more.get(person, [])]
+        for person in people
+    }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -318,15 +467,16 @@ def test_every_role_reads_its_pages_accessibly_and_does_its_work(
         page.set_default_timeout(20000)
         if person != "visitor":
             log_in_demo(page, live_server.url, person)
-        page.goto(live_server.url + pages[0][1])
+        page.goto(live_server.url + "/")  # the header's switcher (the admin has none)
         choose_language(page, language)
         role = person.split("@")[0]
-        for name, path in pages:
+        for name, path, status, screenshot in pages:
             response = page.goto(live_server.url + path)
-            assert response.status == 200, f"{role} {path}: {response.status}"
+            assert response.status == status, f"{role} {path}: {response.status}"
             assert page.locator("html").get_attribute("lang") == language, path
             problems += [f"[{language}] {role} {path}: {v}" for v in serious_violations(page)]
-            page.screenshot(path=str(shots / f"{role}-{name}-{language}.jpg"), type="jpeg", quality=70)
+            if screenshot:
+                page.screenshot(path=str(shots / f"{role}-{name}-{language}.jpg"), type="jpeg", quality=70)
             if name in KEYBOARD:
                 problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
             if name in NARROW:
@@ -337,6 +487,8 @@ def test_every_role_reads_its_pages_accessibly_and_does_its_work(
                             f"[{language}] {role} {path}: scrolls sideways at {size['width']}x{size['height']}"
                         )
                 page.set_viewport_size({"width": 1280, "height": 900})
-        JOURNEYS[person](page, live_server.url, translator(language))
+        for journey in JOURNEYS[person]:
+            found = journey(page, live_server.url, translator(language)) or []
+            problems += [f"[{language}] {role} {journey.__name__}: {p}" for p in found]
         context.close()
     assert problems == [], "\n".join(problems)

@@ -248,7 +248,25 @@ def test_without_expected_caseload_the_denominator_is_unknown_and_says_why(progr
     add(programme)
     result = kpi(programme, "KPI1", start=date(2024, 7, 1), end=date(2025, 6, 30))
     assert (result["denominator"], result["percent"], result["band"]) == (None, None, None)
-    assert result["note"] == "expected caseload not set for 2025"
+    assert result["note"] == "expected caseload not set for 2025"  # the API's contract: English
+
+
+@pytest.mark.parametrize(
+    ("stored", "russian"),
+    [
+        ("expected caseload not set for 2024, 2025", "ожидаемое число пациентов не задано на 2024, 2025"),
+        ("expected caseload is 0 for this period", "ожидаемое число пациентов за этот период равно 0"),
+        ("a note from elsewhere", "a note from elsewhere"),
+        (None, ""),
+    ],
+)
+def test_a_stored_note_is_shown_in_the_readers_language(stored, russian):
+    from django.utils import translation
+
+    from kpis.templatetags.kpi_notes import kpi_note
+
+    with translation.override("ru"):
+        assert kpi_note(stored) == russian
 
 
 def test_fls_db_uses_90_day_windows(programme):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from network import selectors
 from network.selectors import MapFilters
 from tests.network.conftest import listing
+from tests.pages import cdn_urls, off_site_assets
 
 GEOJSON = "/api/v1/public/programmes.geojson"
 
@@ -182,7 +183,7 @@ def test_the_map_page_loads_leaflet_from_our_static_files_only(client, world, se
     page = client.get(reverse("network:map")).content.decode()
     assert "/static/vendor/leaflet/leaflet.js" in page
     assert "/static/vendor/leaflet-markercluster/leaflet.markercluster.js" in page
-    assert "unpkg" not in page and "cdn" not in page.lower()
+    assert off_site_assets(page) == [] and cdn_urls(page) == []
     assert f'data-tile-url="{settings.MAP_TILE_URL}"' in page
 
 
