@@ -66,3 +66,14 @@ def test_the_error_page_renders_without_the_database_in_the_active_language(djan
     with translation.override("fr"):
         assert translation.gettext("Something went wrong") in page
     assert "Something went wrong" not in page
+
+
+def test_the_unavailable_page_renders_without_the_database_in_the_active_language(django_assert_num_queries):
+    from fls_registry.middleware import database_unavailable
+
+    with translation.override("ru"), django_assert_num_queries(0):
+        response = database_unavailable(RequestFactory().get("/p/yaroslavl-rech/"))
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert '<html lang="ru">' in page
+    assert russian("Temporarily unavailable") in page and "Temporarily unavailable" not in page
