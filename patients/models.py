@@ -1,4 +1,5 @@
 import json
+from functools import partialmethod
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,20 @@ class Versioned(models.Model):
         abstract = True
 
 
+def coded_labels(cls):
+    """Each coded field's ``get_FOO_display`` reads ``rules.label`` (cached per language)."""
+    for field in cls._meta.concrete_fields:
+        if field.name in rules.ENUMS:
+            display = partialmethod(_display, field.name)
+            setattr(cls, f"get_{field.name}_display", display)
+    return cls
+
+
+def _display(instance, field: str) -> str:
+    return rules.label(field, getattr(instance, field))
+
+
+@coded_labels
 class Patient(Versioned, ProgrammeOwnedModel):
     """A person the programme follows; ``patient_ref`` is the programme's own identifier."""
 
@@ -58,6 +73,7 @@ class Patient(Versioned, ProgrammeOwnedModel):
         return self.patient_ref
 
 
+@coded_labels
 class Episode(Versioned, ProgrammeOwnedModel):
     """One index fracture and the pathway that followed it. Blank means "not recorded yet"."""
 

@@ -140,3 +140,19 @@ def test_the_lists_short_date_writes_what_djangos_date_filter_writes(language):
             assert short_date(day) == date_filter(day, "SHORT_DATE_FORMAT")
     assert short_date(None) == ""
     assert _compiled(r"j \d\e F") is None  # a month's name: Django's own formatter writes it
+
+
+def test_coded_values_read_in_each_readers_language_from_one_lookup_per_language():
+    from patients.models import Episode, Patient
+
+    episode = Episode(fracture_site="other", dxa="not_required", fls_assessment="")
+    patient = Patient(sex="other")
+    with translation.override("ru"):
+        assert (episode.get_fracture_site_display(), patient.get_sex_display()) == ("другая", "другой")
+        assert episode.get_dxa_display() == translation.gettext("not required") != "not required"
+    with translation.override("fr"):
+        assert episode.get_fracture_site_display() == translation.pgettext("fracture site", "other")
+    with translation.override("en"):
+        assert (episode.get_fracture_site_display(), episode.get_dxa_display()) == ("other", "not required")
+    assert episode.get_fls_assessment_display() == ""  # blank stays blank: the lists print "—"
+    assert Episode(fracture_site="not-a-site").get_fracture_site_display() == "not-a-site"

@@ -117,15 +117,26 @@ def demo_pages() -> dict[str, list[tuple[str, str]]]:
 def more_pages() -> dict[str, list[tuple[str, str, int]]]:
     """(name, path, status) of the other pages each person meets: account and two-factor pages, error
     pages, the admin. Checked like the main pages (language, axe), without a screenshot."""
+    from django.contrib.auth import get_user_model
+
+    from programmes.models import Programme
+    from programmes.services import invitation_create
     from recognition.models import StandardText
 
     p = "/p/yaroslavl-rech"
     text = StandardText.objects.filter(standard__number=1, language="ru").order_by("-standard__catalogue").first()
+    _invitation, token = invitation_create(  # what a newcomer opens from the e-mail
+        actor=get_user_model().objects.get(email="lead@demo.fls"),
+        email="newcomer@yaroslavl.example",
+        role="coordinator",
+        programme=Programme.objects.get(slug="yaroslavl-rech"),
+    )
     return {
         "visitor": [
             ("signup", "/accounts/signup/", 200),
             ("reset-done", "/accounts/password/reset/done/", 200),
             ("reset-bad-key", "/accounts/password/reset/key/1-not-a-key/", 200),
+            ("invitation", f"/invitations/{token}/", 200),
             ("invitation-bad", "/invitations/not-a-token/", 404),
             ("not-found", "/no-such-page/", 404),
             ("episodes-anonymous", f"{p}/episodes/", 200),  # the log-in page it sends them to
