@@ -54,19 +54,31 @@ class ScopeError(RuntimeError):
     """The programme setting could not be applied as asked."""
 
 
+def _condition(global_rows: bool) -> str:
+    """The policy's condition. Each setting is read in a scalar subquery, which PostgreSQL evaluates
+    once per statement (an InitPlan) instead of once per row: on 50,000 episodes the difference
+    is most of a count's time."""
+    scoped = (
+        f"programme_id = (SELECT NULLIF(current_setting('{PROGRAMME_SETTING}', true), '')::bigint) "
+        f"OR (SELECT COALESCE(current_setting('{ALL_PROGRAMMES_SETTING}', true), '') <> '')"
+    )
+    return f"programme_id IS NULL OR {scoped}" if global_rows else scoped
+
+
 def policy_sql(table: str, *, global_rows: bool = False) -> str:
     """The SQL that puts ``table`` under the policy (used by the migrations)."""
-    scoped = (
-        f"programme_id = NULLIF(current_setting('{PROGRAMME_SETTING}', true), '')::bigint "
-        f"OR COALESCE(current_setting('{ALL_PROGRAMMES_SETTING}', true), '') <> ''"
-    )
-    if global_rows:
-        scoped = f"programme_id IS NULL OR {scoped}"
+    scoped = _condition(global_rows)
     return (
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; "
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY; "
         f"CREATE POLICY programme_isolation ON {table} USING ({scoped}) WITH CHECK ({scoped});"
     )
+
+
+def policy_update_sql(table: str, *, global_rows: bool = False) -> str:
+    """The SQL that brings an existing policy on ``table`` to the condition above."""
+    scoped = _condition(global_rows)
+    return f"ALTER POLICY programme_isolation ON {table} USING ({scoped}) WITH CHECK ({scoped});"
 
 
 def unpolicy_sql(table: str) -> str:

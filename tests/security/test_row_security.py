@@ -7,6 +7,7 @@ importer, Celery task, management command, the KPI engine's named path).
 """
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -102,6 +103,28 @@ def test_the_application_role_is_neither_owner_nor_superuser_nor_bypassing(db):
         assert cursor.fetchone()[0] == 0
         with pytest.raises(ProgrammingError, match="must be owner"), transaction.atomic():
             cursor.execute("ALTER TABLE patients_episode DISABLE ROW LEVEL SECURITY")
+
+
+def test_the_policy_reads_its_settings_once_per_statement_not_per_row(two_programmes, without_bypass):
+    """Each setting in a scalar subquery (an InitPlan): no row is filtered by calling current_setting."""
+    mine, _theirs = two_programmes
+    with rls.programme_scope(mine.pk), connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"EXPLAIN (COSTS OFF) SELECT count(*) FROM {table}")  # noqa: S608 - a fixed name
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            filters = [line for line in plan.splitlines() if "Filter:" in line or "Cond:" in line]
+            assert "InitPlan" in plan, (table, plan)
+            assert not any("current_setting" in line for line in filters), (table, plan)
+            assert rls.policy_update_sql(table, global_rows=table == "programmes_accessevent") in "".join(
+                (ROOT / path).read_text() for path in MIGRATIONS_UPDATING_THE_POLICY
+            ), table  # the migrations wrote what the code says
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_UPDATING_THE_POLICY = (
+    "patients/migrations/0007_policy_reads_settings_once.py",
+    "programmes/migrations/0008_policy_reads_settings_once.py",
+)
 
 
 def test_a_forgotten_setting_returns_nothing_rather_than_everything(two_programmes, without_bypass):
