@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -67,36 +69,40 @@ def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -
         return 0
     extra = extra or {}
     day = booking.training_day
+
+    def compose(side: str, recipients: list[str]) -> EmailMessage:
+        subject = str(SUBJECTS[event]).format(
+            date=date_format(day.date, "SHORT_DATE_FORMAT"), champion=day.programme.name
+        )
+        context = {"booking": booking, "day": day, "event": event, "extra": extra, "side": side}
+        body = render_to_string("mentorship/email/booking.txt", {**context, "site_url": settings.SITE_URL})
+        message = EmailMessage(subject, body, None, recipients)
+        if side == "mentee" and event == BookingStatus.CONFIRMED:
+            message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
+        if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
+            message.attach(
+                "training-day.ics", booking_ics(booking, cancel=True), "text/calendar; method=CANCEL; charset=utf-8"
+            )
+        return message
+
     sent = 0
     for side in AUDIENCE[event]:
         # The mentee's side reads the day's teaching language unless they chose another; the
         # mentor's side the champion programme's.
         fallbacks = [day.language] if side == "mentee" else day.programme.languages
-        for language, recipients in addresses_by_language(_recipients(booking, side), *fallbacks).items():
-            with translation.override(language):
-                subject = str(SUBJECTS[event]).format(
-                    date=date_format(day.date, "SHORT_DATE_FORMAT"), champion=day.programme.name
-                )
-                body = render_to_string(
-                    "mentorship/email/booking.txt",
-                    {
-                        "booking": booking,
-                        "day": day,
-                        "event": event,
-                        "extra": extra,
-                        "side": side,
-                        "site_url": settings.SITE_URL,
-                    },
-                )
-            message = EmailMessage(subject, body, None, recipients)
-            if side == "mentee" and event == BookingStatus.CONFIRMED:
-                message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
-            if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
-                message.attach(
-                    "training-day.ics", booking_ics(booking, cancel=True), "text/calendar; method=CANCEL; charset=utf-8"
-                )
-            message.send()
-            sent += len(recipients)
+        sent += _send_in_their_languages(_recipients(booking, side), fallbacks, partial(compose, side))
+    return sent
+
+
+def _send_in_their_languages(addresses, fallbacks, compose) -> int:
+    """One message per language among the readers (``accounts.language.addresses_by_language``):
+    ``compose(addresses)`` writes it in that language. Returns how many addresses it went to."""
+    sent = 0
+    for language, group in addresses_by_language(addresses, *fallbacks).items():
+        with translation.override(language):
+            message = compose(group)
+        message.send()
+        sent += len(group)
     return sent
 
 
@@ -117,15 +123,14 @@ def send_join_request_email(request_id: int) -> int:
         fallbacks = join_request.languages
     else:
         return 0
-    sent = 0
-    for language, addresses in addresses_by_language(sorted(recipients), *fallbacks).items():
-        with translation.override(language):
-            body = render_to_string(
-                "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
-            )
-            EmailMessage(str(subject) % {"name": join_request.name}, body, None, addresses).send()
-        sent += len(addresses)
-    return sent
+
+    def compose(addresses: list[str]) -> EmailMessage:
+        body = render_to_string(
+            "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
+        )
+        return EmailMessage(str(subject) % {"name": join_request.name}, body, None, addresses)
+
+    return _send_in_their_languages(sorted(recipients), fallbacks, compose)
 
 
 @shared_task(name="mentorship.send_proposal_email", **EMAIL_RETRY)
@@ -146,19 +151,18 @@ def send_proposal_email(proposal_id: int) -> int:
         .order_by("email")
     )
     day = proposal.training_day
-    sent = 0
-    for language, addresses in addresses_by_language(recipients, *proposal.candidate.languages).items():
-        with translation.override(language):
-            subject = _("A seat for you: training day of %(date)s at %(champion)s") % {
-                "date": date_format(day.date, "SHORT_DATE_FORMAT"),
-                "champion": day.programme.name,
-            }
-            body = render_to_string(
-                "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
-            )
-        EmailMessage(subject, body, None, addresses).send()
-        sent += len(addresses)
-    return sent
+
+    def compose(addresses: list[str]) -> EmailMessage:
+        subject = _("A seat for you: training day of %(date)s at %(champion)s") % {
+            "date": date_format(day.date, "SHORT_DATE_FORMAT"),
+            "champion": day.programme.name,
+        }
+        body = render_to_string(
+            "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
+        )
+        return EmailMessage(subject, body, None, addresses)
+
+    return _send_in_their_languages(recipients, proposal.candidate.languages, compose)
 
 
 @shared_task(name="mentorship.send_reminders", **DATABASE_RETRY)

@@ -227,7 +227,7 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
             fields=[
                 (
                     rules.LABELS[name],
-                    getattr(episode, f"get_{name}_display")() if name in rules.ENUMS else getattr(episode, name),
+                    rules.label(name, getattr(episode, name)) if name in rules.ENUMS else getattr(episode, name),
                 )
                 for name in rules.EPISODE_FIELDS
             ],

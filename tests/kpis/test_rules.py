@@ -263,7 +263,7 @@ def test_without_expected_caseload_the_denominator_is_unknown_and_says_why(progr
 def test_a_stored_note_is_shown_in_the_readers_language(stored, russian):
     from django.utils import translation
 
-    from kpis.templatetags.kpi_notes import kpi_note
+    from kpis.templatetags.kpi_words import kpi_note
 
     with translation.override("ru"):
         assert kpi_note(stored) == russian
