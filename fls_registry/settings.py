@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from fls_registry.dbroles import socket_host_from_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -139,8 +141,8 @@ TEMPLATES = [
 # The application connects as a role under row-level security (DATABASE_URL); migrations, backups
 # and restores run as the tables' owner (DATABASE_OWNER_URL). docs/security.md has the roles.
 if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db("DATABASE_URL")}
-    _owner = env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL"))
+    DATABASES = {"default": socket_host_from_options(env.db("DATABASE_URL"))}
+    _owner = socket_host_from_options(env.db("DATABASE_OWNER_URL", default=env.str("DATABASE_URL")))
 else:
     if env.str("DATABASE_ADMIN_URL", default=""):
         # A server where we may create the roles ourselves (the tests' and CI's).
@@ -153,8 +155,8 @@ else:
         from fls_registry.embedded import embedded_database_urls
 
         _app_url, _owner_url = embedded_database_urls()
-    DATABASES = {"default": env.db_url_config(_app_url)}
-    _owner = env.db_url_config(_owner_url)
+    DATABASES = {"default": socket_host_from_options(env.db_url_config(_app_url))}
+    _owner = socket_host_from_options(env.db_url_config(_owner_url))
 DATABASE_OWNER = {key: _owner.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}
 DATABASE_APP_ROLE = DATABASES["default"].get("USER")
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"

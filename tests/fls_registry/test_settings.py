@@ -1,5 +1,6 @@
 """Settings come from the environment; production refuses unsafe defaults; embedded start-up works."""
 
+import json
 import os
 import subprocess
 import sys
@@ -35,24 +36,67 @@ def django_python(code: str, **env_changes):
     )
 
 
-@pytest.mark.parametrize(
-    ("change", "complaint"),
-    [
-        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY must be set"),
-        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
-        ({"DJANGO_SECRET_KEY": "a" * 60}, "DJANGO_SECRET_KEY must be set"),  # long, but one letter repeated
-        ({"DJANGO_SECRET_KEY": "abab" * 20}, "DJANGO_SECRET_KEY must be set"),
-        ({"DJANGO_SECRET_KEY": "django-insecure-" + "x1y2z3w4v5" * 5}, "DJANGO_SECRET_KEY must be set"),
-        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be false"),
-        ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must list"),
-        ({"EMAIL_URL": None}, "EMAIL_URL must configure SMTP"),
-    ],
-)
-def test_production_refuses_to_start_with_unsafe_settings(change, complaint):
-    result = django_python("print('started')", **{**PRODUCTION, **change})
+REFUSALS = [
+    ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY must be set"),
+    ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be set"),
+    ({"DJANGO_SECRET_KEY": "a" * 60}, "DJANGO_SECRET_KEY must be set"),  # long, but one letter repeated
+    ({"DJANGO_SECRET_KEY": "abab" * 20}, "DJANGO_SECRET_KEY must be set"),
+    ({"DJANGO_SECRET_KEY": "django-insecure-" + "x1y2z3w4v5" * 5}, "DJANGO_SECRET_KEY must be set"),
+    ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be false"),
+    ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS must list"),
+    ({"EMAIL_URL": None}, "EMAIL_URL must configure SMTP"),
+]
+# Reads the settings module afresh under each environment, in one process (a Python process that
+# imports Django costs about a second): what each start-up would have said, as JSON.
+START_EACH = """
+import importlib, json, os, sys
+results = []
+for environment in json.loads(sys.argv[1]):
+    for key in [k for k in os.environ if k.startswith(("DJANGO_", "EMAIL_", "DATABASE_"))]:
+        del os.environ[key]
+    os.environ.update(environment)
+    sys.modules.pop("fls_registry.settings", None)
+    try:
+        importlib.import_module("fls_registry.settings")
+        results.append("started")
+    except Exception as error:
+        results.append(f"{type(error).__name__}: {error}")
+print(json.dumps(results))
+"""
+
+
+@pytest.fixture(scope="module")
+def refusals() -> list[str]:
+    environments = []
+    for change, _complaint in REFUSALS:
+        environment = {**PRODUCTION, **change}
+        environments.append({key: value for key, value in environment.items() if value is not None})
+    result = subprocess.run(
+        [sys.executable, "-c", START_EACH, json.dumps([PRODUCTION, *environments])],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_", "CELERY_"))},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    started, *answers = json.loads(result.stdout)
+    assert started == "started"  # the production environment itself starts: the refusals come from each change
+    return answers
+
+
+@pytest.mark.parametrize(("index", "complaint"), [(n, complaint) for n, (_c, complaint) in enumerate(REFUSALS)])
+def test_production_refuses_to_start_with_unsafe_settings(refusals, index, complaint):
+    answer = refusals[index]
+    assert answer.startswith("ImproperlyConfigured: Refusing to start in production")
+    assert complaint in answer
+
+
+def test_an_unsafe_production_start_stops_the_process():
+    result = django_python("print('started')", **{**PRODUCTION, "DJANGO_DEBUG": "true"})
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr
-    assert complaint in result.stderr
+    assert "DJANGO_DEBUG must be false" in result.stderr
     assert "started" not in result.stdout
 
 
@@ -60,7 +104,7 @@ def test_production_settings_come_from_the_environment():
     result = django_python(
         "from django.conf import settings as s;"
         "print(s.DEBUG, s.ALLOWED_HOSTS, s.EMAIL_BACKEND, s.EMAIL_HOST, s.SESSION_COOKIE_SECURE, s.TIME_ZONE,"
-        " s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)",
+        " s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, s.PASSWORD_HASHERS[0])",
         **PRODUCTION,
         TIME_ZONE="Europe/Moscow",
         CELERY_BROKER_URL="redis://redis:6379/0",
@@ -75,6 +119,7 @@ def test_production_settings_come_from_the_environment():
         "Europe/Moscow",
         "False",
         "redis://redis:6379/0",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # the tests' MD5 is theirs alone
     ]
 
 
@@ -92,16 +137,48 @@ def test_without_database_url_an_embedded_postgresql_starts(tmp_path):
         "from django.db import connection;"
         "c = connection.cursor(); c.execute('select version()'); print(c.fetchone()[0]);"
         "c.execute('select current_user, rolsuper, rolbypassrls from pg_roles where rolname = current_user');"
-        "print(*c.fetchone())",
+        "print(*c.fetchone());"
+        # Another process reaches the same database by the URL the tests hand to workers and commands.
+        "import psycopg; from fls_registry.dbroles import connection_url;"
+        "print(psycopg.connect(connection_url(connection.settings_dict)).execute('select current_database()').fetchone()[0])",
         DATABASE_URL=None,
         DATABASE_ADMIN_URL=None,
         FLS_DATA_DIR=str(tmp_path / "data"),
     )
     assert result.returncode == 0, result.stderr
-    version, role = result.stdout.splitlines()
+    version, role, database = result.stdout.splitlines()
     assert version.startswith("PostgreSQL 16")
     assert role == "fls_app False False"  # the application role, under row-level security
+    assert database == "fls_registry"
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"USER": "fls_app", "PASSWORD": "", "HOST": "/work/a dir/.data/postgres", "PORT": "", "NAME": "fls"},
+        {"USER": "fls_app", "PASSWORD": "p@ss:/w?rd", "HOST": "127.0.0.1", "PORT": "5433", "NAME": "fls"},
+        {"USER": "fls_app", "PASSWORD": "", "HOST": "::1", "PORT": "5432", "NAME": "fls"},
+        {"USER": "fls_app", "PASSWORD": "", "HOST": "db.example.org", "PORT": "", "NAME": "test_fls_gw1"},
+    ],
+    ids=["socket", "password", "ipv6", "no-port"],
+)
+def test_a_connection_url_reads_the_same_in_libpq_and_in_the_settings(config):
+    import environ
+    from psycopg.conninfo import conninfo_to_dict
+
+    from fls_registry.dbroles import connection_url, socket_host_from_options
+
+    url = connection_url(config)
+    parsed = socket_host_from_options(environ.Env.db_url_config(url))
+    assert {key: str(parsed[key]) for key in config} == config
+    libpq = conninfo_to_dict(url)
+    assert (libpq["dbname"], libpq.get("host", ""), libpq.get("port", "")) == (
+        config["NAME"],
+        config["HOST"],
+        config["PORT"],
+    )
+    assert libpq.get("password", "") == config["PASSWORD"]
 
 
 def test_models_and_migrations_agree(db):

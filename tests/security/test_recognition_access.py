@@ -7,7 +7,7 @@ not even of the programme whose application they review.
 import pytest
 
 from tests.recognition.conftest import answer_everything
-from tests.security.test_tenancy import ROUTES, fill, row_counts
+from tests.security.test_tenancy import ROUTES, Walk, fill
 
 
 @pytest.fixture
@@ -22,14 +22,12 @@ def review(programme, lead, reviewers, iof_staff, start_application):
     return application
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize(("route", "name"), ROUTES, ids=[name for _r, name in ROUTES])
-def test_an_assigned_reviewer_reaches_no_programme_page_or_api_route(route, name, method, review, reviewers, login):
-    url = fill(route, review.programme.slug)
-    before = row_counts()
-    response = getattr(login(reviewers[0]), method)(url)
-    assert response.status_code == 404, f"{method.upper()} {url} answered {response.status_code}"
-    assert row_counts() == before
+def test_an_assigned_reviewer_reaches_no_programme_page_or_api_route(review, reviewers, login):
+    walk = Walk(login(reviewers[0]))
+    for route, _name in ROUTES:
+        for method in ("get", "post"):
+            walk.check(method, fill(route, review.programme.slug), 404)
+    walk.assert_clean()
 
 
 def test_the_reviewer_queue_lists_only_their_assignments(review, reviewers, login, other_programme):
@@ -53,24 +51,26 @@ def test_a_review_page_is_the_assigned_reviewers_alone(review, reviewers, lead, 
     assignment = review.assignments.get(reviewer=reviewers[0])
     url = f"/recognition/reviews/{assignment.pk}/"
     assert login(reviewers[0]).get(url).status_code == 200
-    other_reviewer = UserFactory(is_reviewer=True)
-    before = row_counts()
-    for refused, status in ((reviewers[1], 404), (other_reviewer, 404), (lead, 403), (iof_staff, 403)):
-        assert login(refused).get(url).status_code == status
-        assert login(refused).post(url, {"score-1-hip": "3"}).status_code == status
-    assert row_counts() == before
+    refused = [(login(person), status) for person, status in ((reviewers[1], 404), (lead, 403), (iof_staff, 403))]
+    refused.append((login(UserFactory(is_reviewer=True)), 404))
+    walk = Walk(None)
+    for walk.client, status in refused:
+        walk.check("get", url, status)
+        walk.check("post", url, status, data={"score-1-hip": "3"})
+    walk.assert_clean()
 
 
 @pytest.mark.parametrize("url", ["/recognition/staff/", "/recognition/staff/{id}/"])
 def test_iof_staff_desk_is_refused_to_everyone_else(url, review, reviewers, lead, iof_staff, login):
     url = url.format(id=review.pk)
     assert login(iof_staff).get(url).status_code == 200
-    before = row_counts()
-    for refused in (reviewers[0], lead):
-        assert login(refused).get(url).status_code == 403
-        assert login(refused).post(url, {"action": "decide"}).status_code == 403
-    assert login(None).get(url).status_code == 302
-    assert row_counts() == before
+    walk = Walk(None)
+    for walk.client in (login(reviewers[0]), login(lead)):
+        walk.check("get", url, 403)
+        walk.check("post", url, 403, data={"action": "decide"})
+    walk.client = login(None)
+    walk.check("get", url, 302)
+    walk.assert_clean()
 
 
 def test_a_programme_lead_cannot_reach_another_programmes_application_anywhere(

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.factories import UserFactory
-from tests.security.test_tenancy import PARAM, ROUTES, fill, row_counts
+from tests.security.test_tenancy import PARAM, ROUTES, Walk, fill
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 SCHEMA_PARAM = re.compile(r"\{[^}]+\}")
@@ -40,14 +40,12 @@ def people(other_programme, make_member, recognise):
 
 @pytest.mark.parametrize("who", ["reviewer", "iof_staff", "superuser", "mentor", "mentee"])
 def test_people_of_other_scopes_reach_no_programme_url_by_any_method(who, programme, lead, episode, people, login):
-    client = login(people[who])
-    before = row_counts()
+    walk = Walk(login(people[who]))
     for route, _name in ROUTES:
         url = fill(route, programme.slug)
         for method in METHODS:
-            response = getattr(client, method)(url)
-            assert response.status_code in (404, 405), f"{who}: {method.upper()} {url} answered {response.status_code}"
-    assert row_counts() == before
+            walk.check(method, url, (404, 405))
+    walk.assert_clean()
 
 
 @pytest.fixture
@@ -67,20 +65,16 @@ def test_every_programme_operation_of_the_schema_refuses_non_members(
     who, schema, programme, other_programme, lead, episode, people, make_member, login
 ):
     person = {"anonymous": None, "outsider": make_member(other_programme, "coordinator"), **people}[who]
-    client = login(person)
-    before = row_counts()
+    walk = Walk(login(person))
+    allowed = (401, 403) if person is None else (404, 405)
     for path, operations in schema["paths"].items():
         if "{programme_slug}" not in path:
             continue
         url = SCHEMA_PARAM.sub(lambda m: programme.slug if m.group(0) == "{programme_slug}" else str(episode.pk), path)
         for method in (m for m in operations if m in METHODS):
-            if method == "get":
-                response = client.get(url)
-            else:
-                response = getattr(client, method)(url, data="{}", content_type="application/json")
-            allowed = (401, 403) if person is None else (404, 405)
-            assert response.status_code in allowed, f"{who}: {method.upper()} {url} answered {response.status_code}"
-    assert row_counts() == before
+            body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+            walk.check(method, url, allowed, **body)
+    walk.assert_clean()
 
 
 def test_the_operations_outside_programmes_are_public_only_where_meant(schema, client, db):
