@@ -49,6 +49,21 @@ def addresses_by_language(addresses: Iterable[str], *fallbacks: str) -> dict[str
     return groups
 
 
+class RequestLanguageMiddleware:
+    """First of all: the request's own language (the switcher's cookie, else the browser's) before
+    anything answers. A thread serves one request after another and keeps the language the last one
+    activated, so an answer given before ``PersonLanguageMiddleware`` runs (an oversized body,
+    hostile input) would otherwise be in the previous reader's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
 class PersonLanguageMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware, with the person's own choice first (so after authentication)."""
 

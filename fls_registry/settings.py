@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fls_registry.middleware.HealthCheckMiddleware",
+    # Before anything can answer: the request's language, not the one the thread's last request left.
+    "accounts.language.RequestLanguageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fls_registry.middleware.NoStoreByDefaultMiddleware",

@@ -203,7 +203,9 @@ def compute(
     """Every KPI of the set for each (programme, period): one SQL statement for all of them.
 
     ``programme_ids=None`` computes every programme (an explicit cross-programme read).
-    Programmes without episodes in a period get zero counts.
+    Programmes without episodes in a period get zero counts. It reads within its caller's
+    row-level scope: ``compute_for_programme`` sets the programme's, the nightly recompute the
+    engine's named cross-programme path.
     """
     kpi_set = get_kpi_set(kpi_set) if isinstance(kpi_set, str) else kpi_set
     ids = None if programme_ids is None else list(programme_ids)
@@ -262,7 +264,7 @@ def episode_outcomes(
           AND ({expression}) = %(outcome)s
         ORDER BY e.fracture_date, e.id
     """  # noqa: S608 - constant SQL from the definitions
-    with connection.cursor() as cursor:
+    with rls.programme_scope(programme.pk), connection.cursor() as cursor:
         cursor.execute(
             query,
             {"programme": programme.pk, "start": period.start, "end": period.end, "as_of": as_of, "outcome": outcome},

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from clinical.expressions import episode_judgement_columns
 from clinical.kpi_sets import KpiDefinition, KpiSet
 from patients.models import Episode
+from programmes.rls import programme_scope
 
 OUTCOME_LABELS = {
     "met": gettext_lazy("met"),
@@ -94,7 +95,7 @@ def _judge(episode: Episode, kpi_set: KpiSet, as_of: date) -> tuple[dict[str, st
     query = (
         f"SELECT {', '.join(columns)} FROM patients_episode e WHERE e.programme_id = %(programme)s AND e.id = %(id)s"  # noqa: S608 - constant SQL from the definitions
     )
-    with connection.cursor() as cursor:
+    with programme_scope(episode.programme_id), connection.cursor() as cursor:
         cursor.execute(query, {"programme": episode.programme_id, "id": episode.pk, "as_of": as_of})
         row = cursor.fetchone()
     outcomes: dict[str, str] = {}

@@ -252,6 +252,14 @@ class Application(ProgrammeOwnedModel):
     def standards(self) -> list[Standard]:
         return list(self.catalogue.standards.prefetch_related("texts"))
 
+    def scores_pair(self, standard: int, domain: str) -> bool:
+        """Whether (standard, domain) is one of ``pairs()``, in one light query (a reviewer's
+        autosave asks it for each score)."""
+        return (
+            domain in self.domains
+            and self.catalogue.standards.filter(number=standard, domains__contains=[domain]).exists()
+        )
+
     def pairs(self) -> list[tuple[Standard, str]]:
         """The (standard, domain) pairs this application is scored on: the domains it serves."""
         return [

@@ -604,7 +604,7 @@ def score_save(
 ) -> Score:
     """One pair's score, saved as the reviewer goes (an upsert on the pair)."""
     application = _require_reviewer(assignment, actor)
-    if (standard, domain) not in {(s.number, d) for s, d in application.pairs()}:
+    if not application.scores_pair(standard, domain):
         raise ValidationError(_("Standard %(standard)s is not scored in this domain.") % {"standard": standard})
     if score not in SCORES:
         raise ValidationError({"score": _("A score is 0, 1, 2 or 3.")})

@@ -80,22 +80,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
 
 
-@pytest.fixture(autouse=True)
-def _test_code_reads_every_programme(request, django_db_setup, django_db_blocker):
-    """Test code arranges and inspects several programmes' rows directly, so its own connection
-    takes the cross-programme path for the whole test (a session setting). The code under test
-    still narrows itself: a request scoped to a programme clears the path until it ends, and the
-    app's other processes (live server, workers) never have it. tests/security/test_row_security.py
-    checks the database's wall without it."""
-    if not (DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
-        yield
-        return
+@pytest.fixture
+def every_programme(request, django_db_setup, django_db_blocker):
+    """For a test that arranges or inspects several programmes' rows itself: its own connection
+    takes the cross-programme path for the whole test (a session setting). Without it a test meets
+    row-level security as the application does: the code under test must scope itself
+    (``programme_scope``, a request that resolves its programme), and the test reads one
+    programme's rows inside ``programme_scope`` too. The app's other processes (live server
+    threads, workers) never have the path. tests/security/test_row_security.py checks the wall."""
     from django.db import connection
 
     def put(value):
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SELECT set_config('fls.all_programmes', %s, false)", [value])
 
+    if not DB_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("db")
     put("tests")
     yield
     if connection.connection is not None and not connection.needs_rollback:
@@ -111,6 +111,15 @@ def _fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_over():
+    """A test that activates a language leaves none behind for the next test on its worker."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

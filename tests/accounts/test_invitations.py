@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from programmes.models import AccessEvent, Invitation, Membership
+from programmes.rls import programme_scope
 from programmes.services import invitation_create
 
 User = get_user_model()
@@ -46,7 +47,8 @@ def test_lead_invites_from_the_team_page_and_the_mail_carries_the_link(
     token = link_from_mail(mail.outbox[0]).split("/")[2]
     assert Invitation.hash_token(token) == invitation.token_hash
     assert token not in invitation.token_hash
-    assert AccessEvent.objects.for_programme(programme).filter(action="invitation_sent").count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.for_programme(programme).filter(action="invitation_sent").count() == 1
 
 
 def test_new_person_accepts_a_valid_invitation_and_lands_in_the_programme(invite, programme, login):

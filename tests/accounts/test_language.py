@@ -24,6 +24,26 @@ HOME_TITLE = {
 }
 
 
+@pytest.mark.parametrize("left", ["ru", "zh-hant"])
+def test_answers_given_before_the_session_is_read_are_in_the_requests_language(client, settings, left):
+    """An oversized body is refused before anything is read: in the browser's language, not in the
+    language the thread's previous request left active."""
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    body = b"[" + b" " * (3 * 1024 * 1024) + b"]"
+    translation.activate(left)  # what the thread's previous request left
+    english = client.post("/api/v1/programmes/x/episodes/bulk/", data=body, content_type="application/json")
+    assert english.status_code == 413
+    assert "at most 1.0 MB" in english.json()["detail"]
+    french = client.post(
+        "/api/v1/programmes/x/episodes/bulk/",
+        data=body,
+        content_type="application/json",
+        headers={"accept-language": "fr"},
+    )
+    assert "Rien n'a été lu ni enregistré." in french.json()["detail"]
+    assert translation.get_language() == "fr"
+
+
 @pytest.mark.parametrize("language", sorted(HOME_TITLE))
 def test_a_visitor_reads_the_home_page_in_the_browsers_language(client, language):
     page = client.get("/", headers={"accept-language": f"{language},en;q=0.5"}).content.decode()

@@ -13,6 +13,7 @@ from kpis.reference import reference_kpis
 from patients.models import Episode, Patient
 from patients.synthetic import synthetic_cohort
 from programmes.models import ExpectedCaseload
+from programmes.rls import programme_scope
 
 F = date(2025, 3, 1)
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
@@ -20,11 +21,13 @@ LATE = date(2026, 11, 1)  # every window closed
 
 
 def add(programme, ref="P1", **values):
-    patient, _ = Patient.objects.all_programmes().get_or_create(
-        programme=programme, patient_ref=ref, defaults={"sex": "female", "birth_date": date(1950, 1, 1)}
-    )
-    fields = {"fracture_date": F, "fracture_site": "wrist", **values}
-    return Episode.objects.create(programme=programme, patient=patient, **fields)
+    """Arrange one episode (rows written directly, under the programme's own scope)."""
+    with programme_scope(programme.pk):
+        patient, _ = Patient.objects.all_programmes().get_or_create(
+            programme=programme, patient_ref=ref, defaults={"sex": "female", "birth_date": date(1950, 1, 1)}
+        )
+        fields = {"fracture_date": F, "fracture_site": "wrist", **values}
+        return Episode.objects.create(programme=programme, patient=patient, **fields)
 
 
 def kpi(programme, code, as_of=LATE, start=YEAR[0], end=YEAR[1], kpi_set=None):
@@ -338,14 +341,17 @@ def test_the_engine_agrees_with_the_naive_reference_on_synthetic_cohorts(program
     episodes_import(programme=programme, rows=[(n + 2, r, []) for n, r in enumerate(rows)], today=today)
     ExpectedCaseload.objects.create(programme=programme, year=2025, non_spine=300, spine=70)
     ExpectedCaseload.objects.create(programme=programme, year=2026, non_spine=310, spine=71)
-    episodes = [e.values() for e in Episode.objects.for_programme(programme).select_related("patient")]
+    with programme_scope(programme.pk):
+        episodes = [e.values() for e in Episode.objects.for_programme(programme).select_related("patient")]
+    assert len(episodes) == 400
     caseloads = {2025: (300, 70), 2026: (310, 71)}
     rng = random.Random(seed)
     for _ in range(4):
         start = date(2025, 1, 1) + timedelta(days=rng.randint(0, 300))
         period = Period(start, start + timedelta(days=rng.randint(30, 500)))
         as_of = period.end + timedelta(days=rng.randint(0, 400))
-        (engine,) = compute(periods=[period], as_of=as_of, kpi_set="iof-2020", programme_ids=[programme.pk])
+        with programme_scope(programme.pk):  # compute() reads in its caller's scope
+            (engine,) = compute(periods=[period], as_of=as_of, kpi_set="iof-2020", programme_ids=[programme.pk])
         naive = reference_kpis(episodes, period=period, as_of=as_of, caseloads=caseloads)
         assert engine.episodes == naive["episodes"]
         assert [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from mentorship import selectors, services
 from mentorship.models import CandidateProfile, JoinRequest
 from programmes.models import AccessEvent, Invitation, Programme
+from programmes.rls import programme_scope
 from tests.mentorship.conftest import days_from_today, open_offer, publish_day
 
 
@@ -26,7 +27,8 @@ def test_only_the_lead_opens_the_offer(programme, lead, recognise, make_member):
 
 
 def test_the_offer_is_audited(champion, lead):
-    event = AccessEvent.objects.for_programme(champion).get(action="champion_offer_changed")
+    with programme_scope(champion.pk):
+        event = AccessEvent.objects.for_programme(champion).get(action="champion_offer_changed")
     assert (event.actor, event.detail) == (lead, {"is_open": True})
 
 
@@ -129,7 +131,9 @@ def test_approval_creates_a_candidate_site_and_invites_its_contact_as_lead(join_
     assert (profile.expected_yearly_fractures, profile.contact_email) == (700, "pavel.orlov@tula.example")
     invitation = Invitation.objects.get(programme=programme)
     assert (invitation.email, invitation.role) == ("pavel.orlov@tula.example", "lead")
-    assert set(AccessEvent.objects.for_programme(programme).values_list("action", flat=True)) == {
+    with programme_scope(programme.pk):
+        logged = set(AccessEvent.objects.for_programme(programme).values_list("action", flat=True))
+    assert logged == {
         "programme_created",
         "invitation_sent",
         "join_request_approved",

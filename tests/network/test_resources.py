@@ -153,8 +153,9 @@ def test_retired_resources_leave_the_library(library, iof_staff):
 def _office(part: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<x/>")
+        # A fixed date: the same bytes in every process (pytest-xdist's workers must collect the same ids).
+        for name, text in (("[Content_Types].xml", "<Types/>"), (part, "<x/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 

@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.services import api_token_create
 from patients.models import AuditEntry, Episode
+from programmes.rls import programme_scope
 from tests.pages import cdn_urls, off_site_assets
 from tests.patients.conftest import valid_values
 
@@ -39,8 +40,11 @@ def test_create_read_update_delete_through_the_api(programme, coordinator, lead)
     lead_client = api(lead)
     assert lead_client.delete(episode_url).status_code == 400
     assert lead_client.delete(episode_url + "?reason=entered+twice").status_code == 204
-    assert not Episode.objects.for_programme(programme).exists()
-    assert AuditEntry.objects.for_programme(programme).get(action="delete", entity="episode").reason == "entered twice"
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
+        assert (
+            AuditEntry.objects.for_programme(programme).get(action="delete", entity="episode").reason == "entered twice"
+        )
 
 
 def test_invalid_episode_answers_400_with_field_and_message(programme, coordinator):
@@ -69,7 +73,8 @@ def test_stale_update_answers_409_and_keeps_the_first_write(programme, coordinat
     )
     assert second.status_code == 409
     assert "changed by" in second.json()["detail"]
-    episode.refresh_from_db()
+    with programme_scope(programme.pk):
+        episode.refresh_from_db()
     assert episode.falls_assessment == "yes"
 
 
@@ -87,7 +92,8 @@ def test_bulk_is_all_or_nothing_with_the_index_of_each_error(programme, coordina
     assert response.json()["errors"] == [
         {"index": 3, "field": "sex", "message": "'?' is not allowed here; use one of: female, male, other, unknown"}
     ]
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
     items[3]["sex"] = "male"
     response = api(coordinator).post(url(programme, "bulk/"), items, content_type="application/json")
     assert response.json() == {"created": 5, "updated": 0, "unchanged": 0}
@@ -113,7 +119,8 @@ def test_another_programmes_episode_is_not_found_by_id(programme, other_programm
     )
     assert response.status_code == 404
     assert client.get(url(programme)).json()["count"] == 0
-    theirs.refresh_from_db()
+    with programme_scope(other_programme.pk):
+        theirs.refresh_from_db()
     assert (theirs.dxa, theirs.version) == ("yes", 1)
 
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from patients import rules
 from patients.importer import ImportRejected, csv_rows, episodes_import
 from patients.models import AuditEntry, Episode, Patient
+from programmes.rls import programme_scope
 from tests.patients.conftest import days_ago, valid_values
 
 
@@ -44,9 +45,10 @@ def test_import_creates_patients_episodes_and_audit_rows(programme, tmp_path, pa
     with path.open("rb") as handle:
         counts = episodes_import(programme=programme, rows=csv_rows(handle), parallel=parallel)
     assert (counts.created, counts.updated, counts.unchanged) == (30, 0, 0)
-    assert Episode.objects.for_programme(programme).count() == 30
-    assert AuditEntry.objects.for_programme(programme).filter(action="create", entity="patient").count() == 30
-    entry = AuditEntry.objects.for_programme(programme).filter(entity="episode").first()
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).count() == 30
+        assert AuditEntry.objects.for_programme(programme).filter(action="create", entity="patient").count() == 30
+        entry = AuditEntry.objects.for_programme(programme).filter(entity="episode").first()
     assert entry.changes["fracture_site"] == [None, "wrist"]
     assert "sb_started_date" not in entry.changes
 
@@ -54,11 +56,13 @@ def test_import_creates_patients_episodes_and_audit_rows(programme, tmp_path, pa
 def test_command_reports_counts_and_reimport_changes_nothing(programme, tmp_path):
     path = write(tmp_path, csv_text(rows(20)))
     assert run("import_patients", programme.slug, str(path)) == (0, "created 20, updated 0, unchanged 0\n", "")
-    before = list(Episode.objects.for_programme(programme).order_by("pk").values())
-    audit = AuditEntry.objects.for_programme(programme).count()
+    with programme_scope(programme.pk):
+        before = list(Episode.objects.for_programme(programme).order_by("pk").values())
+        audit = AuditEntry.objects.for_programme(programme).count()
     assert run("import_patients", programme.slug, str(path)) == (0, "created 0, updated 0, unchanged 20\n", "")
-    assert list(Episode.objects.for_programme(programme).order_by("pk").values()) == before
-    assert AuditEntry.objects.for_programme(programme).count() == audit
+    with programme_scope(programme.pk):
+        assert list(Episode.objects.for_programme(programme).order_by("pk").values()) == before
+        assert AuditEntry.objects.for_programme(programme).count() == audit
 
 
 def test_a_changed_row_updates_that_episode_with_field_level_audit(programme, tmp_path):
@@ -67,9 +71,10 @@ def test_a_changed_row_updates_that_episode_with_field_level_audit(programme, tm
     original[1]["falls_assessment"] = "yes"
     status, out, _err = run("import_patients", programme.slug, str(write(tmp_path, csv_text(original), "v2.csv")))
     assert (status, out) == (0, "created 0, updated 1, unchanged 2\n")
-    episode = Episode.objects.for_programme(programme).get(patient__patient_ref="R00001")
-    assert (episode.falls_assessment, episode.version) == ("yes", 2)
-    update = AuditEntry.objects.for_programme(programme).get(action="update")
+    with programme_scope(programme.pk):
+        episode = Episode.objects.for_programme(programme).get(patient__patient_ref="R00001")
+        assert (episode.falls_assessment, episode.version) == ("yes", 2)
+        update = AuditEntry.objects.for_programme(programme).get(action="update")
     assert update.changes == {"falls_assessment": ["referred", "yes"]}
 
 
@@ -87,7 +92,8 @@ def test_three_bad_rows_among_1000_are_the_three_reported_and_nothing_is_written
         "row 1000, column dxa_date: a date is given but dxa is 'no': clear the date or change dxa to yes",
     ]
     assert lines[3] == "3 error(s); nothing was imported."
-    assert not Patient.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Patient.objects.for_programme(programme).exists()
 
 
 def test_spreadsheet_bom_crlf_and_quoted_newlines_are_accepted(programme, tmp_path):
@@ -97,7 +103,8 @@ def test_spreadsheet_bom_crlf_and_quoted_newlines_are_accepted(programme, tmp_pa
     path = write(tmp_path, text, encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert run("import_patients", programme.slug, str(path))[0] == 0
-    assert Patient.objects.for_programme(programme).filter(patient_ref='R "quoted",\nwith newline').exists()
+    with programme_scope(programme.pk):
+        assert Patient.objects.for_programme(programme).filter(patient_ref='R "quoted",\nwith newline').exists()
 
 
 def test_rows_are_numbered_as_a_spreadsheet_shows_them_after_a_quoted_newline(programme, tmp_path):
@@ -135,7 +142,8 @@ def test_formula_cells_are_exported_as_text_and_come_back_unchanged(programme, t
         refs = {row["patient_ref"] for row in csv.DictReader(handle)}
     assert refs == {'\'=HYPERLINK("http://evil.example","click")', "'-12"}
     assert run("import_patients", programme.slug, str(exported))[1] == "created 0, updated 0, unchanged 2\n"
-    stored = set(Patient.objects.for_programme(programme).values_list("patient_ref", flat=True))
+    with programme_scope(programme.pk):
+        stored = set(Patient.objects.for_programme(programme).values_list("patient_ref", flat=True))
     assert stored == {'=HYPERLINK("http://evil.example","click")', "-12"}
 
 
@@ -188,8 +196,9 @@ def test_a_refracture_in_the_file_adds_a_second_episode_to_the_patient(programme
         )[0]
         == 0
     )
-    patient = Patient.objects.for_programme(programme).get()
-    assert Episode.objects.for_programme(programme).filter(patient=patient).count() == 2
+    with programme_scope(programme.pk):
+        patient = Patient.objects.for_programme(programme).get()
+        assert Episode.objects.for_programme(programme).filter(patient=patient).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -214,23 +223,28 @@ def test_unreadable_files_are_refused_with_a_clear_message(programme, tmp_path, 
     status, _out, err = run("import_patients", programme.slug, str(path))
     assert status == 1
     assert message in err
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
 
 
 def test_missing_optional_columns_mean_blank(programme, tmp_path):
     text = "fracture_site,patient_ref,sex,birth_date,fracture_date\nhip,R1,male,1950-01-01,2025-01-01\n"
     assert run("import_patients", programme.slug, str(write(tmp_path, text)))[0] == 0
-    episode = Episode.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        episode = Episode.objects.for_programme(programme).get()
     assert (episode.fls_assessment, episode.dxa_date) == ("", None)
 
 
 def test_import_into_one_programme_never_touches_another(programme, other_programme, tmp_path, make_episode):
     theirs = make_episode(other_programme, patient_ref="R00000")
     run("import_patients", programme.slug, str(write(tmp_path, csv_text(rows(3)))))
-    theirs.refresh_from_db()
+    with programme_scope(other_programme.pk):
+        theirs.refresh_from_db()
     assert theirs.version == 1
-    assert Episode.objects.for_programme(other_programme).count() == 1
-    assert Episode.objects.for_programme(programme).count() == 3
+    with programme_scope(other_programme.pk):
+        assert Episode.objects.for_programme(other_programme).count() == 1
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).count() == 3
 
 
 def test_unknown_programme_is_an_error(db, tmp_path):

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from patients import import_jobs, importer
 from patients.models import Episode, ImportJob
 from programmes.models import AccessEvent
+from programmes.rls import programme_scope
 from tests.conftest import client_for
 from tests.patients.test_import import csv_text, rows
 
@@ -38,26 +39,29 @@ def upload(django_capture_on_commit_callbacks):
 def test_a_large_file_becomes_a_job_whose_page_shows_the_outcome(programme, coordinator, small_threshold, upload):
     client = client_for(coordinator)
     response = upload(client, programme, csv_text(rows(40)))
-    job = ImportJob.objects.for_programme(programme).get()
-    assert response.status_code == 302
-    assert response["Location"] == f"/p/{programme.slug}/import/jobs/{job.pk}/"
-    # Without a broker (tests, `make run`) the task ran at once; a worker is tested below.
-    assert job.state == ImportJob.State.DONE
-    assert job.counts == {"created": 40, "updated": 0, "unchanged": 0}
-    assert job.rows_expected == 40
-    assert bytes(job.content) == b""  # the uploaded rows are not kept once imported
-    assert Episode.objects.for_programme(programme).count() == 40
+    with programme_scope(programme.pk):
+        job = ImportJob.objects.for_programme(programme).get()
+        assert response.status_code == 302
+        assert response["Location"] == f"/p/{programme.slug}/import/jobs/{job.pk}/"
+        # Without a broker (tests, `make run`) the task ran at once; a worker is tested below.
+        assert job.state == ImportJob.State.DONE
+        assert job.counts == {"created": 40, "updated": 0, "unchanged": 0}
+        assert job.rows_expected == 40
+        assert bytes(job.content) == b""  # the uploaded rows are not kept once imported
+        assert Episode.objects.for_programme(programme).count() == 40
     page = client.get(response["Location"]).content.decode()
     assert "big.csv imported: 40 episodes added, 0 updated, 0 unchanged." in page
     assert "hx-trigger" not in page  # finished: no more polling
-    assert AccessEvent.objects.filter(programme=programme, action=AccessEvent.Action.IMPORTED).count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.filter(programme=programme, action=AccessEvent.Action.IMPORTED).count() == 1
     assert "big.csv" in client.get(f"/p/{programme.slug}/import/").content.decode()  # listed as recent
 
 
 def test_a_small_file_is_still_imported_while_the_coordinator_waits(programme, coordinator, small_threshold, upload):
     response = upload(client_for(coordinator), programme, csv_text(rows(2)))
     assert response["Location"] == f"/p/{programme.slug}/episodes/"
-    assert not ImportJob.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not ImportJob.objects.for_programme(programme).exists()
 
 
 def test_a_rejected_job_lists_its_problems_and_writes_nothing(programme, coordinator, small_threshold, upload):
@@ -66,12 +70,13 @@ def test_a_rejected_job_lists_its_problems_and_writes_nothing(programme, coordin
     bad[30]["sex"] = "x"
     client = client_for(coordinator)
     response = upload(client, programme, csv_text(bad))
-    job = ImportJob.objects.for_programme(programme).get()
-    assert job.state == ImportJob.State.REJECTED
-    assert job.total_errors == 2
-    assert [e[0] for e in job.errors] == [9, 32]
-    assert bytes(job.content) == b""
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        job = ImportJob.objects.for_programme(programme).get()
+        assert job.state == ImportJob.State.REJECTED
+        assert job.total_errors == 2
+        assert [e[0] for e in job.errors] == [9, 32]
+        assert bytes(job.content) == b""
+        assert not Episode.objects.for_programme(programme).exists()
     page = client.get(response["Location"]).content.decode()
     assert "big.csv was not imported: 2 problems. Nothing was written." in page
     assert "<td>9</td><td>sex</td>" in page
@@ -94,7 +99,8 @@ def test_progress_is_reported_chunk_by_chunk_while_it_runs(
         job = import_jobs.import_job_create(
             programme=programme, actor=coordinator, filename="f.csv", content=csv_text(rows(35)).encode()
         )
-    job.refresh_from_db()
+    with programme_scope(programme.pk):
+        job.refresh_from_db()
     assert job.state == ImportJob.State.DONE
     assert seen == [0, 10, 20, 30, 35]
     assert import_jobs.import_job_progress(job) == 35
@@ -124,16 +130,19 @@ def test_a_running_job_page_polls_and_shows_how_far_it_got(programme, coordinato
 
 def test_a_finished_job_is_not_run_again(programme, coordinator, small_threshold, upload):
     upload(client_for(coordinator), programme, csv_text(rows(40)))
-    job = ImportJob.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        job = ImportJob.objects.for_programme(programme).get()
     assert import_jobs.import_job_run(programme_id=programme.pk, job_id=job.pk) == "done"
-    assert AccessEvent.objects.filter(programme=programme, action=AccessEvent.Action.IMPORTED).count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.filter(programme=programme, action=AccessEvent.Action.IMPORTED).count() == 1
 
 
 def test_another_programme_and_a_viewer_never_see_a_job(
     programme, other_programme, coordinator, viewer, make_member, small_threshold, upload
 ):
     upload(client_for(coordinator), programme, csv_text(rows(40)))
-    job = ImportJob.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        job = ImportJob.objects.for_programme(programme).get()
     outsider = make_member(other_programme, "coordinator")
     assert client_for(outsider).get(f"/p/{other_programme.slug}/import/jobs/{job.pk}/").status_code == 404
     assert client_for(outsider).get(f"/p/{programme.slug}/import/jobs/{job.pk}/").status_code in (403, 404)
@@ -153,7 +162,8 @@ def test_a_real_worker_imports_a_large_file_while_the_page_follows(
     settings.PATIENTS_IMPORT_BACKGROUND_BYTES = 1000
     client = client_for(coordinator)
     response = post(client, programme, csv_text(rows(12000)))
-    job = ImportJob.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        job = ImportJob.objects.for_programme(programme).get()
     assert job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING)
     states = set()
     deadline = time.monotonic() + 120
@@ -161,7 +171,8 @@ def test_a_real_worker_imports_a_large_file_while_the_page_follows(
         # The page first, the job after: the page keeps polling until the job has finished, and
         # stops only once it has (the job may finish between the two reads, never the other way).
         page = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
-        job.refresh_from_db()
+        with programme_scope(programme.pk):
+            job.refresh_from_db()
         states.add(job.state)
         if "hx-trigger" not in page:
             assert job.finished, page
@@ -169,6 +180,7 @@ def test_a_real_worker_imports_a_large_file_while_the_page_follows(
         time.sleep(0.2)
     assert job.state == ImportJob.State.DONE, log.read_text()
     assert job.counts["created"] == 12000
-    assert Episode.objects.for_programme(programme).count() == 12000
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).count() == 12000
     assert "episodes added" in page
     assert process.poll() is None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from patients import services
 from patients.models import AuditEntry, Episode
 from programmes.models import AccessEvent
+from programmes.rls import programme_scope
 from tests.factories import UserFactory
 from tests.patients.conftest import days_ago, valid_values
 
@@ -16,7 +17,8 @@ from tests.patients.conftest import days_ago, valid_values
 def test_coordinator_records_an_episode_in_the_form(programme, coordinator, login):
     response = login(coordinator).post(f"/p/{programme.slug}/episodes/new/", valid_values(patient_ref="N1"))
     assert response.status_code == 302
-    episode = Episode.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        episode = Episode.objects.for_programme(programme).select_related("patient").get()
     assert response["Location"] == f"/p/{programme.slug}/episodes/{episode.pk}/"
     assert (episode.patient.patient_ref, episode.updated_by) == ("N1", coordinator)
 
@@ -30,7 +32,8 @@ def test_a_half_finished_episode_is_normal(programme, coordinator, login):
         "fracture_site": "hip",
     }
     assert login(coordinator).post(f"/p/{programme.slug}/episodes/new/", minimal).status_code == 302
-    assert Episode.objects.for_programme(programme).get().fls_assessment == ""
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).get().fls_assessment == ""
 
 
 def test_an_invalid_form_is_not_saved_and_names_the_field(programme, coordinator, login):
@@ -39,7 +42,8 @@ def test_an_invalid_form_is_not_saved_and_names_the_field(programme, coordinator
     page = response.content.decode()
     assert 'id="err-dxa_date"' in page
     assert "a date is given but dxa is &#x27;no&#x27;" in page
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
 
 
 def test_live_validation_checks_only_touched_fields_and_saves_nothing(programme, coordinator, login):
@@ -51,7 +55,8 @@ def test_live_validation_checks_only_touched_fields_and_saves_nothing(programme,
     assert "1 problem" in page
     assert "is required for a spine fracture" in page
     assert "Sex cannot be blank" not in page
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
 
 
 def test_a_second_episode_for_an_existing_patient(programme, coordinator, login, episode):
@@ -75,7 +80,8 @@ def test_a_second_episode_for_an_existing_patient(programme, coordinator, login,
         f"/p/{programme.slug}/episodes/new/?patient={episode.patient_id}", {**refracture, "patient": episode.patient_id}
     )
     assert response.status_code == 302
-    assert Episode.objects.for_programme(programme).filter(patient=episode.patient).count() == 2
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).filter(patient=episode.patient_id).count() == 2
 
 
 def test_stale_form_save_is_refused_with_who_and_when(programme, coordinator, lead, login, episode):
@@ -87,7 +93,8 @@ def test_stale_form_save_is_refused_with_who_and_when(programme, coordinator, le
     assert response.status_code == 409
     page = response.content.decode()
     assert f"changed by {lead.display_name} at" in page and "reload" in page
-    episode.refresh_from_db()
+    with programme_scope(programme.pk):
+        episode.refresh_from_db()
     assert (episode.falls_assessment, episode.version) == ("yes", 2)
 
 
@@ -99,21 +106,25 @@ def test_every_change_is_audited_field_by_field(programme, coordinator, lead, ep
         expected_version=1,
         partial=True,
     )
-    update = AuditEntry.objects.for_programme(programme).get(action="update")
+    with programme_scope(programme.pk):
+        update = AuditEntry.objects.for_programme(programme).get(action="update")
     assert (update.actor, update.entity_id) == (coordinator, episode.pk)
     assert update.changes == {"dxa": ["yes", "not_required"], "dxa_date": [episode.dxa_date.isoformat(), None]}
-    episode.refresh_from_db()
+    with programme_scope(programme.pk):
+        episode.refresh_from_db()
     services.episode_delete(episode=episode, actor=lead, reason="wrong patient")
-    deleted = AuditEntry.objects.for_programme(programme).filter(action="delete").order_by("entity")
+    with programme_scope(programme.pk):
+        deleted = list(AuditEntry.objects.for_programme(programme).filter(action="delete").order_by("entity"))
     assert [(a.entity, a.reason) for a in deleted] == [("episode", "wrong patient"), ("patient", "wrong patient")]
     assert deleted[0].changes["fracture_site"] == ["wrist", None]
 
 
 def test_audit_rows_cannot_be_changed(programme, episode):
-    entry = AuditEntry.objects.for_programme(programme).first()
-    entry.reason = "rewritten"
-    with pytest.raises(Exception, match="cannot be changed"):
-        entry.save()
+    with programme_scope(programme.pk):
+        entry = AuditEntry.objects.for_programme(programme).first()
+        entry.reason = "rewritten"
+        with pytest.raises(Exception, match="cannot be changed"):
+            entry.save()
 
 
 def test_the_audit_trail_is_shown_to_leads_only(programme, coordinator, lead, login, episode):
@@ -127,11 +138,13 @@ def test_deleting_needs_the_lead_and_a_reason(programme, coordinator, lead, logi
         == 403
     )
     assert login(lead).post(f"/p/{programme.slug}/episodes/{episode.pk}/delete/", {"reason": ""}).status_code == 400
-    assert Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).exists()
     assert (
         login(lead).post(f"/p/{programme.slug}/episodes/{episode.pk}/delete/", {"reason": "twice"}).status_code == 302
     )
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
 
 
 @pytest.mark.parametrize(("days_since_fracture", "listed"), [(97, False), (98, True), (112, True), (200, True)])
@@ -169,14 +182,16 @@ def test_worklist_is_oldest_first_and_recording_a_contact_takes_it_off(programme
     client = login(coordinator)
     page = client.get(f"/p/{programme.slug}/worklist/").content.decode()
     assert page.index("OLDER") < page.index("NEWER")
-    older = Episode.objects.for_programme(programme).get(patient__patient_ref="OLDER")
+    with programme_scope(programme.pk):
+        older = Episode.objects.for_programme(programme).get(patient__patient_ref="OLDER")
     response = client.post(
         f"/p/{programme.slug}/episodes/{older.pk}/contact/",
         {"contact": "first", "date": days_ago(0), "version": older.version},
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and "Recorded" in response.content.decode()
-    older.refresh_from_db()
+    with programme_scope(programme.pk):
+        older.refresh_from_db()
     assert older.first_followup_date == timezone.localdate()
     assert "OLDER" not in client.get(f"/p/{programme.slug}/worklist/").content.decode()
 
@@ -202,12 +217,14 @@ def test_a_worklist_row_posts_with_the_page_csrf_token_as_a_browser_would(progra
     client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(f"/p/{programme.slug}/worklist/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    episode = Episode.objects.for_programme(programme).get(patient__patient_ref="CSRF-ROW")
+    with programme_scope(programme.pk):
+        episode = Episode.objects.for_programme(programme).get(patient__patient_ref="CSRF-ROW")
     url = f"/p/{programme.slug}/episodes/{episode.pk}/contact/"
     fields = {"contact": "first", "date": days_ago(0), "version": episode.version}
     assert client.post(url, fields).status_code == 403  # without the token
     assert client.post(url, {**fields, "csrfmiddlewaretoken": token}).status_code == 302
-    episode.refresh_from_db()
+    with programme_scope(programme.pk):
+        episode.refresh_from_db()
     assert episode.first_followup_date == timezone.localdate()
 
 
@@ -301,7 +318,8 @@ def test_export_writes_the_access_log_and_only_this_programme(
     response = login(coordinator).get(f"/p/{programme.slug}/export.csv")
     body = b"".join(response.streaming_content).decode()
     assert "MINE" in body and "THEIRS" not in body
-    assert AccessEvent.objects.for_programme(programme).filter(action="exported", actor=coordinator).count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.for_programme(programme).filter(action="exported", actor=coordinator).count() == 1
 
 
 def test_upload_with_errors_lists_them_and_writes_nothing(programme, coordinator, login):
@@ -315,13 +333,15 @@ def test_upload_with_errors_lists_them_and_writes_nothing(programme, coordinator
     page = response.content.decode()
     assert "2 problems. Nothing was written." in page
     assert "<td>2</td><td>fracture_site</td>" in page and "<td>3</td><td>sex</td>" in page
-    assert not Episode.objects.for_programme(programme).exists()
+    with programme_scope(programme.pk):
+        assert not Episode.objects.for_programme(programme).exists()
     good = bad.replace("knee", "hip").replace(",f,", ",female,")
     response = login(coordinator).post(
         f"/p/{programme.slug}/import/", {"file": SimpleUploadedFile("good.csv", good.encode())}
     )
     assert response.status_code == 302
-    assert Episode.objects.for_programme(programme).count() == 2
+    with programme_scope(programme.pk):
+        assert Episode.objects.for_programme(programme).count() == 2
 
 
 def test_viewers_cannot_export_or_import(programme, viewer, login):
@@ -335,8 +355,9 @@ def test_superuser_adds_an_episode_in_the_admin_through_the_services(programme, 
         "/admin/patients/episode/add/", {**valid_values(patient_ref="ADM1"), "programme_slug": programme.slug}
     )
     assert response.status_code == 302
-    episode = Episode.objects.for_programme(programme).get()
-    assert AuditEntry.objects.for_programme(programme).get(entity="episode").source == "admin"
+    with programme_scope(programme.pk):
+        episode = Episode.objects.for_programme(programme).select_related("patient").get()
+        assert AuditEntry.objects.for_programme(programme).get(entity="episode").source == "admin"
     assert episode.patient.patient_ref == "ADM1"
 
 
@@ -356,7 +377,8 @@ def test_another_programmes_episode_id_answers_404(programme, other_programme, l
         {**valid_values(), "version": 1, "reason": "x", "contact": "first", "date": days_ago(0)},
     )
     assert response.status_code == (405 if suffix == "" else 404)
-    theirs.refresh_from_db()
+    with programme_scope(other_programme.pk):
+        theirs.refresh_from_db()
     assert theirs.version == 1
 
 
@@ -369,6 +391,8 @@ def test_another_programmes_patient_id_answers_404(programme, other_programme, l
 
 def test_patient_correction_rechecks_every_episode(programme, coordinator, login, episode):
     client = login(coordinator)
+    with programme_scope(programme.pk):
+        patient = episode.patient
     too_young = (timezone.localdate() - timedelta(days=40 * 365)).isoformat()
     response = client.post(
         f"/p/{programme.slug}/patients/{episode.patient_id}/edit/",
@@ -378,14 +402,16 @@ def test_patient_correction_rechecks_every_episode(programme, coordinator, login
     assert "aged 50 or over" in response.content.decode()
     response = client.post(
         f"/p/{programme.slug}/patients/{episode.patient_id}/edit/",
-        {"version": 1, "patient_ref": "H0001-B", "sex": "female", "birth_date": episode.patient.birth_date.isoformat()},
+        {"version": 1, "patient_ref": "H0001-B", "sex": "female", "birth_date": patient.birth_date.isoformat()},
     )
     assert response.status_code == 302
-    episode.patient.refresh_from_db()
-    assert episode.patient.patient_ref == "H0001-B"
+    with programme_scope(programme.pk):
+        patient.refresh_from_db()
+    assert patient.patient_ref == "H0001-B"
 
 
 def test_viewing_an_episode_is_in_the_access_log(programme, viewer, login, episode):
     login(viewer).get(f"/p/{programme.slug}/episodes/{episode.pk}/")
-    event = AccessEvent.objects.for_programme(programme).get(action="viewed")
+    with programme_scope(programme.pk):
+        event = AccessEvent.objects.for_programme(programme).get(action="viewed")
     assert (event.actor, event.detail) == (viewer, {"episode": episode.pk, "what": "episode", "via": "page"})

@@ -14,6 +14,7 @@ from patients.models import Episode
 from patients.pathway import episode_pathway
 from patients.synthetic import synthetic_cohort
 from programmes.models import Programme
+from programmes.rls import programme_scope
 
 TODAY = timezone.localdate()
 OUTCOME_ROW = re.compile(r'data-kpi="(KPI\d+)" data-outcome="(\w+)"')
@@ -40,7 +41,8 @@ def test_the_episode_page_shows_the_engines_outcome_for_every_episode_of_a_rando
             for episode_id in episode_outcomes(programme, kpi, period=everything, as_of=TODAY, outcome=outcome):
                 engine.setdefault(episode_id, {})[kpi.code] = outcome
     client = login(coordinator)
-    episodes = list(Episode.objects.for_programme(programme).select_related("patient"))
+    with programme_scope(programme.pk):
+        episodes = list(Episode.objects.for_programme(programme).select_related("patient"))
     assert len(episodes) == 150
     seen = set()
     for episode in episodes:
@@ -54,7 +56,9 @@ def test_missing_items_agree_with_the_naive_completeness_rule(programme):
     rows = synthetic_cohort(count=200, start=TODAY - timedelta(days=600), end=TODAY, today=TODAY, seed=3)
     episodes_import(programme=programme, rows=[(n + 2, row, []) for n, row in enumerate(rows)], today=TODAY)
     complete = 0
-    for episode in Episode.objects.for_programme(programme).select_related("patient"):
+    with programme_scope(programme.pk):
+        episodes = list(Episode.objects.for_programme(programme).select_related("patient"))
+    for episode in episodes:
         pathway = episode_pathway(episode, IOF_2020, TODAY)
         naive = _complete(episode.values(), TODAY)
         assert (not pathway.missing) is naive, (pathway.missing, episode.values())

@@ -11,6 +11,7 @@ from patients.models import Episode
 from programmes import services
 from programmes.authority import Capability, authority_for, register_object_roles, roles_holding
 from programmes.models import AccessEvent, Invitation, Membership
+from programmes.rls import programme_scope
 from tests.factories import MembershipFactory, UserFactory
 
 A = AccessEvent.Action
@@ -22,8 +23,12 @@ def operator(db):
     return UserFactory(email="it@hospital.example", is_superuser=True)
 
 
-def events(action, **filters):
-    return list(AccessEvent.objects.all_programmes().filter(action=action, **filters))
+def events(action, programme=None, **filters):
+    """The access log's rows of ``action``: one programme's (read within its scope), else the global ones."""
+    if programme is None:
+        return list(AccessEvent.objects.global_events().filter(action=action, **filters))
+    with programme_scope(programme.pk):
+        return list(AccessEvent.objects.for_programme(programme).filter(action=action, **filters))
 
 
 # --- The resolver ----------------------------------------------------------------------------
@@ -119,7 +124,9 @@ def test_membership_grant_change_and_removal_are_audited(programme, lead, iof_st
     membership = services.membership_grant(actor=iof_staff, user=person, programme=programme, role="coordinator")
     services.membership_set_role(membership=membership, role="lead", actor=iof_staff)
     services.membership_remove(membership=membership, actor=lead)
-    assert [(e.action, e.actor, e.subject) for e in reversed(AccessEvent.objects.for_programme(programme))] == [
+    with programme_scope(programme.pk):
+        logged = list(AccessEvent.objects.for_programme(programme))
+    assert [(e.action, e.actor, e.subject) for e in reversed(logged)] == [
         (A.MEMBER_ADDED, iof_staff, person),
         (A.ROLE_CHANGED, iof_staff, person),
         (A.MEMBER_REMOVED, lead, person),
@@ -183,7 +190,7 @@ def test_account_deactivation_name_and_password_changes_are_audited(iof_staff, o
 # --- Refusals --------------------------------------------------------------------------------
 
 
-def test_nobody_grants_authority_to_themselves(programme, iof_staff, operator, lead):
+def test_nobody_grants_authority_to_themselves(programme, iof_staff, operator, lead, every_programme):
     with pytest.raises(PermissionDenied, match="Nobody changes their own authority"):
         services.global_role_grant(actor=iof_staff, user=iof_staff, role="reviewer")
     with pytest.raises(PermissionDenied, match="Nobody changes their own authority"):
@@ -246,7 +253,7 @@ def test_a_plain_save_or_update_cannot_change_a_global_role(db):
     assert not (person.is_superuser or person.is_iof_staff)
 
 
-def test_the_access_log_is_append_only_in_the_database(programme, lead):
+def test_the_access_log_is_append_only_in_the_database(programme, lead, every_programme):
     services.access_event_record(programme=programme, actor=lead, action=A.CASELOAD_SET, year=2025)
     services.access_event_record(programme=None, actor=lead, action=A.GLOBAL_ROLE_GRANTED, role="reviewer")
     for statement in (

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from programmes.models import AccessEvent, ExpectedCaseload
+from programmes.rls import programme_scope
 
 
 def test_command_sets_then_updates_the_caseload_of_a_year(programme):
@@ -11,7 +12,8 @@ def test_command_sets_then_updates_the_caseload_of_a_year(programme):
     assert (caseload.year, caseload.non_spine, caseload.spine) == (2025, 840, 200)
     programme.refresh_from_db()
     assert programme.data_changed_at is not None
-    assert AccessEvent.objects.for_programme(programme).filter(action="caseload_set").count() == 2
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.for_programme(programme).filter(action="caseload_set").count() == 2
 
 
 def test_unknown_programme_is_an_error(db):

@@ -1,6 +1,7 @@
 import pytest
 
 from programmes.models import AccessEvent, Membership
+from programmes.rls import programme_scope
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,8 @@ def test_lead_changes_a_role_and_the_access_log_records_it(programme, lead, coor
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.role == "viewer"
-    event = AccessEvent.objects.for_programme(programme).get(action="role_changed")
+    with programme_scope(programme.pk):
+        event = AccessEvent.objects.for_programme(programme).get(action="role_changed")
     assert (event.actor, event.detail) == (
         lead,
         {"email": coordinator.email, "before": "coordinator", "after": "viewer"},
@@ -49,7 +51,8 @@ def test_lead_removes_a_member_who_then_loses_access(programme, lead, coordinato
     login(lead).post(f"/p/{programme.slug}/team/members/{membership.pk}/remove/")
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert login(coordinator).get(f"/p/{programme.slug}/").status_code == 404
-    assert AccessEvent.objects.for_programme(programme).filter(action="member_removed").count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.for_programme(programme).filter(action="member_removed").count() == 1
 
 
 def test_a_lead_cannot_touch_a_membership_of_another_programme(programme, other_programme, lead, make_member, login):
@@ -91,11 +94,13 @@ def test_admin_lists_programmes_with_search_and_filters(programme, other_program
 def test_admin_shows_the_access_log_read_only(programme, lead, coordinator, iof_staff, login):
     membership = Membership.objects.get(user=coordinator)
     login(lead).post(f"/p/{programme.slug}/team/members/{membership.pk}/role/", {f"m{membership.pk}-role": "viewer"})
-    event = AccessEvent.objects.for_programme(programme).get()
+    with programme_scope(programme.pk):
+        event = AccessEvent.objects.for_programme(programme).get()
     staff = login(iof_staff)
     assert staff.get("/admin/programmes/accessevent/").status_code == 200
     staff.post(f"/admin/programmes/accessevent/{event.pk}/delete/", {"post": "yes"})
-    assert AccessEvent.objects.for_programme(programme).count() == 1
+    with programme_scope(programme.pk):
+        assert AccessEvent.objects.for_programme(programme).count() == 1
 
 
 def test_api_lists_my_programmes_and_the_programme(programme, other_programme, lead, login):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from programmes.models import AccessEvent
+from programmes.rls import programme_scope
 from recognition import services
 from tests.factories import UserFactory
 
@@ -91,7 +92,8 @@ def test_evidence_is_served_as_an_attachment_to_those_allowed_and_logged(
         assert response["Content-Disposition"].startswith("attachment;")
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == PDF
-    assert AccessEvent.objects.for_programme(draft.programme).filter(action="evidence_downloaded").count() == 3
+    with programme_scope(draft.programme_id):
+        assert AccessEvent.objects.for_programme(draft.programme).filter(action="evidence_downloaded").count() == 3
     outsider = make_member(other_programme, "lead")
     unassigned_reviewer = reviewers[0]
     for refused in (outsider, unassigned_reviewer, UserFactory()):

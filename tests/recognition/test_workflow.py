@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from programmes.models import AccessEvent
+from programmes.rls import programme_scope
 from recognition import selectors, services
 from recognition.models import Application, Recognition, State, Transition
 from tests.factories import MembershipFactory, UserFactory
@@ -117,8 +118,9 @@ def test_two_reviewers_put_it_under_review_and_the_grant_is_audited(
             services.reviewer_assign(application=submitted, reviewer=reviewer, actor=iof_staff)
     under_review = Application.objects.for_programme(submitted.programme).get()
     assert under_review.state == State.UNDER_REVIEW
-    events = AccessEvent.objects.for_programme(under_review.programme).filter(action="reviewer_assigned")
-    assert sorted(e.subject.email for e in events) == sorted(r.email for r in reviewers)
+    with programme_scope(under_review.programme_id):
+        events = AccessEvent.objects.for_programme(under_review.programme).filter(action="reviewer_assigned")
+        assert sorted(e.subject.email for e in events) == sorted(r.email for r in reviewers)
     assert sorted(m.to[0] for m in mail.outbox if "to review" in m.subject) == sorted(r.email for r in reviewers)
 
 
@@ -182,6 +184,18 @@ def test_a_reviewer_cannot_score_anothers_assignment(under_review, reviewers):
         services.score_save(
             assignment=under_review.assignments.get(reviewer=b), actor=a, standard=1, domain="hip", score=1
         )
+
+
+def test_only_the_pairs_the_application_is_scored_on_take_a_score(under_review, reviewers):
+    a = reviewers[0]
+    assignment = under_review.assignments.get(reviewer=a)
+    pairs = {(standard.number, domain) for standard, domain in under_review.pairs()}
+    not_in_hip = next(s.number for s in under_review.standards if "hip" not in s.domains)
+    for standard, domain in ((1, "vertebral"), (not_in_hip, "hip"), (14, "hip")):
+        assert (standard, domain) not in pairs
+        with pytest.raises(ValidationError, match="not scored in this domain"):
+            services.score_save(assignment=assignment, actor=a, standard=standard, domain=domain, score=1)
+    assert not assignment.scores.exists()
 
 
 def test_departing_from_the_suggestion_needs_a_reason_before_submit(under_review, reviewers):

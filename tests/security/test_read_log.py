@@ -7,13 +7,15 @@ from django.urls import reverse
 
 from kpis import services as kpi_services
 from programmes.models import AccessEvent
+from programmes.rls import programme_scope
 
 
 def events(programme, action=AccessEvent.Action.VIEWED):
-    return [
-        (event.actor_id, event.detail.get("what"), event.detail.get("via"))
-        for event in AccessEvent.objects.for_programme(programme).filter(action=action).order_by("id")
-    ]
+    with programme_scope(programme.pk):
+        return [
+            (event.actor_id, event.detail.get("what"), event.detail.get("via"))
+            for event in AccessEvent.objects.for_programme(programme).filter(action=action).order_by("id")
+        ]
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def test_exports_are_logged(client, programme, lead, computed, django_capture_on
         client.get(reverse("kpis:report_pdf", kwargs={"programme_slug": programme.slug, "pk": report.pk})).status_code
         == 200
     )
-    exported = [event.detail for event in AccessEvent.objects.for_programme(programme).filter(action="exported")]
+    with programme_scope(programme.pk):
+        exported = [event.detail for event in AccessEvent.objects.for_programme(programme).filter(action="exported")]
     assert sorted(detail.get("format") or detail.get("what") for detail in exported) == ["csv", "kpi_report_pdf"]
 
 

@@ -1,9 +1,10 @@
 """Isolation in the database itself: row-level security on every table of patient-level rows.
 
-These tests take away the cross-programme path that other tests' own code uses, and query as the
-application role does: a query that forgot its programme filter, a transaction that set nothing,
-a write into another programme, and each path that must set the scope (request, API, service,
-importer, Celery task, management command, the KPI engine's named path).
+Every test of the suite queries as the application role does, without the cross-programme path
+(only tests that ask for the ``every_programme`` fixture have it): here, a query that forgot its
+programme filter, a transaction that set nothing, a write into another programme, a service that
+forgot its scope, and each path that must set the scope (request, API, service, importer, Celery
+task, management command, the KPI engine's named path).
 """
 
 import io
@@ -44,14 +45,6 @@ def programme_ids_seen(table: str) -> set:
 
 
 @pytest.fixture
-def without_bypass():
-    """This test's own connection loses the tests' cross-programme path (as the app never has it)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('fls.all_programmes', '', false)")
-    yield
-
-
-@pytest.fixture
 def two_programmes(programme, other_programme, make_episode, coordinator):
     make_episode(programme, patient_ref="MINE-1")
     make_episode(programme, patient_ref="MINE-2")
@@ -61,7 +54,8 @@ def two_programmes(programme, other_programme, make_episode, coordinator):
     access_event_record(programme=programme, actor=coordinator, action=AccessEvent.Action.VIEWED, what="x")
     access_event_record(programme=other_programme, actor=None, action=AccessEvent.Action.VIEWED, what="x")
     for owner in (programme, other_programme):
-        ImportJob.objects.create(programme=owner, filename="f.csv", size=1, content=b"patient rows")
+        with rls.programme_scope(owner.pk):
+            ImportJob.objects.create(programme=owner, filename="f.csv", size=1, content=b"patient rows")
     return programme, other_programme
 
 
@@ -105,7 +99,7 @@ def test_the_application_role_is_neither_owner_nor_superuser_nor_bypassing(db):
             cursor.execute("ALTER TABLE patients_episode DISABLE ROW LEVEL SECURITY")
 
 
-def test_the_policy_reads_its_settings_once_per_statement_not_per_row(two_programmes, without_bypass):
+def test_the_policy_reads_its_settings_once_per_statement_not_per_row(two_programmes):
     """Each setting in a scalar subquery (an InitPlan): no row is filtered by calling current_setting."""
     mine, _theirs = two_programmes
     with rls.programme_scope(mine.pk), connection.cursor() as cursor:
@@ -127,7 +121,7 @@ MIGRATIONS_UPDATING_THE_POLICY = (
 )
 
 
-def test_a_forgotten_setting_returns_nothing_rather_than_everything(two_programmes, without_bypass):
+def test_a_forgotten_setting_returns_nothing_rather_than_everything(two_programmes):
     for table, model in TABLES.items():
         if table == "programmes_accessevent":
             assert programme_ids_seen(table) <= {None}, "only global events show without a programme"
@@ -136,7 +130,7 @@ def test_a_forgotten_setting_returns_nothing_rather_than_everything(two_programm
             assert model.objects.all_programmes().count() == 0
 
 
-def test_a_forgotten_programme_filter_returns_only_the_scoped_programme(two_programmes, without_bypass):
+def test_a_forgotten_programme_filter_returns_only_the_scoped_programme(two_programmes):
     mine, theirs = two_programmes
     with rls.programme_scope(mine.pk):
         for table in TABLES:
@@ -149,7 +143,7 @@ def test_a_forgotten_programme_filter_returns_only_the_scoped_programme(two_prog
         assert raw_count("patients_episode") == 1
 
 
-def test_no_write_reaches_another_programme(two_programmes, without_bypass):
+def test_no_write_reaches_another_programme(two_programmes):
     mine, theirs = two_programmes
     with rls.all_programmes(rls.Reason.ADMINISTRATION):
         their_episode = Episode.objects.for_programme(theirs).get()
@@ -177,7 +171,7 @@ def test_no_write_reaches_another_programme(two_programmes, without_bypass):
         assert Episode.objects.for_programme(theirs).get().version == their_episode.version
 
 
-def test_the_scope_ends_with_its_transaction(two_programmes, without_bypass):
+def test_the_scope_ends_with_its_transaction(two_programmes):
     mine, _ = two_programmes
     with rls.programme_scope(mine.pk):
         assert rls.current() == (mine.pk, "")
@@ -185,7 +179,7 @@ def test_the_scope_ends_with_its_transaction(two_programmes, without_bypass):
     assert raw_count("patients_episode") == 0
 
 
-def test_one_transaction_cannot_switch_programmes(two_programmes, without_bypass):
+def test_one_transaction_cannot_switch_programmes(two_programmes):
     mine, theirs = two_programmes
     with rls.programme_scope(mine.pk):
         with rls.programme_scope(mine.pk):  # the same programme nests
@@ -204,11 +198,38 @@ def test_activate_outside_a_request_or_transaction_is_refused(db, programme):
             connection.in_atomic_block = saved
 
 
+def test_a_test_starts_without_any_programme_or_the_cross_programme_path(db):
+    assert rls.current() == (None, "")
+
+
+def test_a_service_that_forgot_its_scope_fails_in_the_suite(programme, coordinator):
+    """``episode_create`` without its ``@rls.scoped_to`` (the body a forgetful author would have
+    written): the database refuses its first write, as a Celery worker or a command would meet it."""
+    from patients import services
+
+    forgetful = services.episode_create.__wrapped__
+    with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+        forgetful(programme=programme, actor=coordinator, values=valid_values(patient_ref="NO-SCOPE"))
+    created = services.episode_create(programme=programme, actor=coordinator, values=valid_values(patient_ref="SCOPED"))
+    with rls.programme_scope(programme.pk):
+        assert [e.patient.patient_ref for e in Episode.objects.for_programme(programme)] == ["SCOPED"]
+    assert created.programme_id == programme.pk
+
+
+def test_the_cross_programme_path_is_what_hid_a_forgotten_scope(programme, coordinator, every_programme):
+    """With the path a test may opt into, the same forgetful service passes: why no test takes it
+    unless it arranges several programmes' rows itself."""
+    from patients import services
+
+    services.episode_create.__wrapped__(programme=programme, actor=coordinator, values=valid_values(patient_ref="X"))
+    assert rls.current() == (None, "tests")
+
+
 @pytest.mark.django_db(transaction=True)
 class TestEveryPathSetsItsScope:
-    """Without the tests' path, on autocommit connections as in production."""
+    """On autocommit connections as in production."""
 
-    def test_services_write_and_read_within_their_programme(self, programme, coordinator, without_bypass):
+    def test_services_write_and_read_within_their_programme(self, programme, coordinator):
         from patients import services
 
         episode = services.episode_create(programme=programme, actor=coordinator, values=valid_values())
@@ -223,7 +244,7 @@ class TestEveryPathSetsItsScope:
             assert Episode.objects.for_programme(programme).get().version == 2
             assert AuditEntry.objects.for_programme(programme).count() == 3
 
-    def test_the_importer_writes_through_the_policy(self, programme, coordinator, without_bypass):
+    def test_the_importer_writes_through_the_policy(self, programme, coordinator):
         counts = episodes_import(
             programme=programme,
             actor=coordinator,
@@ -235,7 +256,7 @@ class TestEveryPathSetsItsScope:
             assert raw_count("patients_episode") == 3
         assert raw_count("patients_episode") == 0
 
-    def test_commands_and_the_kpi_engine(self, programme, other_programme, coordinator, without_bypass, tmp_path):
+    def test_commands_and_the_kpi_engine(self, programme, other_programme, coordinator, tmp_path):
         from patients import services
 
         services.episode_create(programme=programme, actor=coordinator, values=valid_values(patient_ref="A1"))
@@ -251,8 +272,6 @@ class TestEveryPathSetsItsScope:
         mine = make_episode(programme, patient_ref="MINE-9")
         theirs = make_episode(other_programme, patient_ref="THEIRS-9")
         client = login(coordinator)
-        with connection.cursor() as cursor:  # the live request's connection is this one: no bypass
-            cursor.execute("SELECT set_config('fls.all_programmes', '', false)")
         page = client.get(f"/p/{programme.slug}/episodes/")
         assert page.status_code == 200 and "MINE-9" in page.text and "THEIRS-9" not in page.text
         assert client.get(f"/p/{programme.slug}/episodes/{mine.pk}/").status_code == 200
@@ -280,8 +299,6 @@ def test_a_view_that_forgets_its_filter_still_shows_one_programme(
         return queryset
 
     monkeypatch.setattr(selectors, "episode_list", forgetful)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('fls.all_programmes', '', false)")
     page = login(coordinator).get(f"/p/{programme.slug}/episodes/")
     assert page.status_code == 200
     assert "MINE-7" in page.text

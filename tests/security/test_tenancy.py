@@ -9,13 +9,12 @@ is covered the day it is added, without touching this file.
 import re
 
 import pytest
-from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from programmes.models import ALL_ROLES
 from programmes.permissions import ProgrammeRoles
+from tests.writes import rows_written
 
-PROJECT_APPS = ["accounts", "programmes", "patients", "kpis", "recognition", "mentorship", "network"]
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -49,29 +48,6 @@ def fill(route: str, slug: str) -> str:
 def view_class(path: str):
     func = resolve(path).func
     return getattr(func, "view_class", None) or getattr(func, "cls", None)
-
-
-def project_tables() -> list[str]:
-    return [
-        model._meta.db_table
-        for label in PROJECT_APPS
-        for model in apps.get_app_config(label).get_models(include_auto_created=True)
-    ]
-
-
-def rows_written() -> int:
-    """Rows inserted, updated or deleted in the project's tables so far in this transaction, one
-    query (PostgreSQL's own counters, which row-level security does not hide, and which count a
-    write even when a savepoint later undid it)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables "
-            "WHERE relname = ANY(%s)",
-            [project_tables()],
-        )
-        return cursor.fetchone()[0]
 
 
 class Walk:
