@@ -113,6 +113,30 @@ def _fast_password_hashing():
         yield
 
 
+def _flushes_the_database(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _catalogue_after_a_flush(request, django_db_blocker):
+    """A transactional test ends by emptying every table, the migrations' catalogue version 1
+    included: put it back, so that the next test on this pytest-xdist worker finds what a fresh
+    database holds whatever ran before it. (Autouse: set up before, so torn down after, the flush.)"""
+    yield
+    if _flushes_the_database(request):
+        from recognition import catalogue_translations
+        from recognition.catalogue_seed import seed
+        from recognition.models import CatalogueVersion, Standard, StandardText
+
+        with django_db_blocker.unblock():
+            seed(CatalogueVersion, Standard)
+            catalogue_translations.seed(Standard, StandardText)
+
+
 @pytest.fixture(autouse=True)
 def _no_language_left_over():
     """A test that activates a language leaves none behind for the next test on its worker."""

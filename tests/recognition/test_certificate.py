@@ -91,7 +91,11 @@ def test_reminders_go_out_90_and_30_days_before_expiry_once_each(recognition, le
             mock.patch("django.utils.timezone.now", return_value=moment),
             django_capture_on_commit_callbacks(execute=True),
         ):
-            return tasks.send_expiry_reminders.apply().get()
+            outcome = tasks.send_expiry_reminders.apply()
+        # .result, not .get(): get() consults Celery's process-wide "inside a task" flag, which
+        # eager tasks run by the live server's threads in other tests may leave set.
+        assert outcome.successful(), outcome.traceback
+        return outcome.result
 
     expiry = recognition.valid_until
     mail.outbox.clear()
