@@ -15,13 +15,44 @@ ThreadedWSGIServer.request_queue_size = 128
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts"))
 
 
-# Tests that wait on other processes (a browser, a Celery worker, a broken service) run first, so
-# that pytest-xdist's workers fill those waits with the quick tests that follow.
+# --- The order pytest-xdist deals the tests in ------------------------------------------------
+# The tests that drive a browser or start a Celery worker last from seconds to minutes, the others
+# a fraction of a second. pytest-xdist's "worksteal" hands each worker one contiguous share of the
+# collection at the start (then idle workers steal from busy ones): each share begins with its
+# part of the long tests, dealt longest first to the share with the least, so that no worker is
+# left with two long walks while the others run out of work.
 WAITING_MARKERS = ("browser", "worker", "faults")
 
 
+def expected_seconds(item) -> int:
+    if "test_every_role" in item.nodeid:
+        return 100
+    return 10 if any(item.get_closest_marker(marker) for marker in WAITING_MARKERS) else 0
+
+
+def worksteal_shares(total: int, workers: int) -> list[int]:
+    """The sizes of the shares xdist's worksteal scheduler deals at the start (check_schedule)."""
+    sizes, left = [], total
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    return sizes
+
+
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: not any(item.get_closest_marker(marker) for marker in WAITING_MARKERS))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    long = sorted((item for item in items if expected_seconds(item)), key=expected_seconds, reverse=True)
+    short = [item for item in items if not expected_seconds(item)]
+    shares = [[] for _ in range(workers)]
+    load = [0] * workers
+    for item in long:
+        lightest = load.index(min(load))
+        shares[lightest].append(item)
+        load[lightest] += expected_seconds(item)
+    for share, size in zip(shares, worksteal_shares(len(items), workers), strict=True):
+        while len(share) < size and short:
+            share.append(short.pop(0))
+    items[:] = [item for share in shares for item in share] + short
 
 
 # --- The database roles (docs/security.md): the test database is made and migrated by the
