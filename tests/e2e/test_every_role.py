@@ -4,6 +4,10 @@ axe-core with no serious or critical violation, and the key ones never scroll si
 ward-computer and tablet sizes; then each person does what they came for (and meets what they may
 not do) by the words of the page in that language, the coordinator by keyboard alone.
 
+Colour contrast (three quarters of axe-core's time) and the keyboard's focus and order are checked
+in the first language only: they come from the same CSS and templates in every language, so the
+English walk fails on any such defect of any page; the Russian walk checks every other rule.
+
 Each language walks on its own load of the demo: the two walks run side by side on two
 pytest-xdist workers, where one walk through both languages would be the suite's longest test by
 far (214 s of a 336 s run, measured). When ``FLS_SCREENSHOTS`` names a folder (``make
@@ -229,10 +233,13 @@ def choose_language(page, language):
     assert page.locator("html").get_attribute("lang") == language
 
 
-def serious_violations(page) -> list[str]:
+def serious_violations(page, *, contrast: bool = True) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
+    options = {"resultTypes": ["violations"]}
+    if not contrast:
+        options["rules"] = {"color-contrast": {"enabled": False}}
+    results = Axe().run(page, options=options)
     found = []
     for violation in results.response["violations"]:
         if violation["impact"] in ("serious", "critical"):
@@ -497,10 +504,13 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
         response = page.goto(base + path)
         assert response.status == status, f"{role} {path}: {response.status}"
         assert page.locator("html").get_attribute("lang") == language, path
-        problems += [f"[{language}] {role} {path}: {v}" for v in serious_violations(page)]
+        # Colours and the order of the fields come from the same CSS and templates in every
+        # language: the first language's walk fails on a contrast or a keyboard defect of any page.
+        first = language == LANGUAGES[0]
+        problems += [f"[{language}] {role} {path}: {v}" for v in serious_violations(page, contrast=first)]
         if screenshot and shots:
             page.screenshot(path=str(shots / f"{role}-{name}-{language}.jpg"), type="jpeg", quality=70)
-        if name in KEYBOARD:
+        if name in KEYBOARD and first:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
         if name in NARROW:
             for size in NARROW_SIZES:
