@@ -85,7 +85,7 @@ screenshots: install-test system-packages
 	FLS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_every_role.py
 
 stop-embedded:
-	-$(PY) -c 'import pgserver; pgserver.get_server(".data/postgres").cleanup()'
+	-$(PY) -c 'from fls_registry.embedded import stop_embedded_database; stop_embedded_database()'
 
 clean: stop-embedded
 	rm -rf $(VENV) .data staticfiles test-artifacts .pytest_cache .ruff_cache

@@ -21,6 +21,8 @@ OWNER_ROLE = "fls_owner"
 APP_ROLE = "fls_app"
 OWNER_ATTRIBUTES = "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOBYPASSRLS"
 APP_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS"
+# The advisory lock that makes concurrent prepare() calls on one server wait for each other.
+PREPARE_LOCK = 0x464C5352  # "FLSR"
 CONNECTION_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
 
 
@@ -78,22 +80,29 @@ def prepare(conninfo, admin_database: str, database: str, *, owner: str = OWNER_
     """Create (or correct) both roles and the database, owned by ``owner``; idempotent.
     ``conninfo(name)`` is the administrator's connection string for the database ``name``."""
     import psycopg
-    from psycopg import sql
 
     def connect(name: str):
         return psycopg.connect(conninfo(name), autocommit=True)
 
     with connect(admin_database) as conn:
-        for role, attributes in ((owner, OWNER_ATTRIBUTES), (app, APP_ATTRIBUTES)):
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
-            verb = "ALTER" if exists else "CREATE"
-            conn.execute(sql.SQL(f"{verb} ROLE {{}} {attributes}").format(sql.Identifier(role)))
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
-            conn.execute(
-                sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(owner))
-            )
-        else:
-            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner)))
+        # Processes that start together (web processes, a worker, pytest-xdist's workers) prepare
+        # one after the other: two ALTER ROLE of one role at once fail ("tuple concurrently
+        # updated"). The lock is the session's, released when this connection closes.
+        conn.execute("SELECT pg_advisory_lock(%s)", [PREPARE_LOCK])
+        _prepare_locked(conn, connect, database, owner=owner, app=app)
+
+
+def _prepare_locked(admin, connect, database: str, *, owner: str, app: str) -> None:
+    from psycopg import sql
+
+    for role, attributes in ((owner, OWNER_ATTRIBUTES), (app, APP_ATTRIBUTES)):
+        exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        admin.execute(sql.SQL(f"{verb} ROLE {{}} {attributes}").format(sql.Identifier(role)))
+    if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(database), sql.Identifier(owner)))
+    else:
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner)))
     with connect(database) as conn:
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(owner)))
         # Tables made before the roles existed (an older embedded database) move to the owner.

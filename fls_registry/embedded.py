@@ -39,6 +39,7 @@ def embedded_database_urls(database: str = "fls_registry") -> tuple[str, str]:
 
     pgdata = DATA_DIR / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _sturdy_handle_list()
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     socket_dir = str(server.get_postmaster_info().socket_dir)
     if not database.isidentifier():
@@ -47,6 +48,50 @@ def embedded_database_urls(database: str = "fls_registry") -> tuple[str, str]:
     return tuple(
         connection_url({"USER": role, "HOST": socket_dir, "NAME": database}) for role in (APP_ROLE, OWNER_ROLE)
     )
+
+
+def _sturdy_handle_list() -> None:
+    """pgserver keeps the processes attached to the server in ``.handle_pids.json`` and rewrites it
+    in place: a process stopped in the middle of that write (Ctrl-C at the wrong moment) leaves it
+    empty, and every later start then fails on it; a process killed outright stays in it, so the
+    server is never stopped (not even by ``make stop-embedded``). Write it whole or not at all (a new
+    file moved over the old one), read a file left empty or broken as "no process", and count only
+    the processes still alive."""
+    import json
+
+    from pgserver.utils import DiskList
+
+    if getattr(DiskList, "sturdy", False):
+        return
+
+    def get(self) -> list[int]:
+        try:
+            values = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return []
+        except ValueError:
+            logging.getLogger(__name__).warning("%s was unreadable: read as no process attached", self.path)
+            return []
+        return (
+            [value for value in values if isinstance(value, int) and _alive(value)] if isinstance(values, list) else []
+        )
+
+    def put(self, values: list[int]) -> None:
+        partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps(values))
+        os.replace(partial, self.path)
+
+    DiskList.get, DiskList.put, DiskList.sturdy = get, put, True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def embedded_redis_url(name: str = "redis") -> str:
@@ -67,3 +112,12 @@ def embedded_redis_url(name: str = "redis") -> str:
 
 
 _embedded_servers: list = []
+
+
+def stop_embedded_database() -> None:
+    """Stop the embedded PostgreSQL now (``make stop-embedded``), unless a live process still uses it."""
+    _quiet_runtime_dir()
+    import pgserver
+
+    _sturdy_handle_list()
+    pgserver.get_server(DATA_DIR / "postgres", cleanup_mode="stop").cleanup()

@@ -150,7 +150,23 @@ def test_without_database_url_an_embedded_postgresql_starts(tmp_path):
     assert version.startswith("PostgreSQL 16")
     assert role == "fls_app False False"  # the application role, under row-level security
     assert database == "fls_registry"
-    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+    pgdata = tmp_path / "data" / "postgres"
+    assert (pgdata / "PG_VERSION").exists()
+    assert not (pgdata / "postmaster.pid").exists()  # stopped with the last process that used it
+
+    # A start interrupted while it wrote pgserver's list of attached processes left it empty, and
+    # a process killed outright stays in it: the next start still works, and stops the server.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    for left in ("", f"[{gone.stdout.strip()}]"):
+        (pgdata / ".handle_pids.json").write_text(left)
+        again = django_python(
+            "from django.db import connection; connection.ensure_connection()",
+            DATABASE_URL=None,
+            DATABASE_ADMIN_URL=None,
+            FLS_DATA_DIR=str(tmp_path / "data"),
+        )
+        assert again.returncode == 0, again.stderr
+        assert not (pgdata / "postmaster.pid").exists(), left
 
 
 @pytest.mark.parametrize(
@@ -202,3 +218,53 @@ def test_the_deploy_check_finds_nothing_in_production():
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def admin_conninfo(database: str) -> str:
+    """An administrator's connection to ``database`` on the server the tests use: the machine's
+    (DATABASE_ADMIN_URL) or the embedded one (its socket directory, as its superuser)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    if os.environ.get("DATABASE_ADMIN_URL"):
+        parts = urlsplit(os.environ["DATABASE_ADMIN_URL"])
+        return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
+    return f"host={settings.DATABASE_OWNER['HOST']} user=postgres dbname={database}"
+
+
+def test_processes_starting_together_prepare_the_roles_one_after_the_other():
+    """Web processes, a worker and pytest-xdist's workers start at once, and each prepares the roles
+    (``dbroles.prepare``): two ALTER ROLE of one role at the same moment fail with "tuple concurrently
+    updated" unless they wait for each other (seen as a crashed pytest-xdist worker)."""
+    import threading
+
+    import psycopg
+
+    from fls_registry.dbroles import prepare
+
+    names = {"owner": "fls_owner_together", "app": "fls_app_together"}
+    database = "fls_prepare_together"
+    start = threading.Barrier(6)
+    failures = []
+
+    def one_process():
+        start.wait()
+        try:
+            prepare(admin_conninfo, "postgres", database, **names)
+        except psycopg.Error as exc:
+            failures.append(str(exc))
+
+    try:
+        for _round in range(3):
+            threads = [threading.Thread(target=one_process) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert failures == []
+    finally:
+        with psycopg.connect(admin_conninfo("postgres"), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {database}")
+            for role in names.values():
+                admin.execute(f"DROP ROLE IF EXISTS {role}")
