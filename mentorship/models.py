@@ -255,6 +255,8 @@ class Booking(models.Model):
 class BookingEvent(models.Model):
     """Who moved a booking, when, from what to what, and why. Append-only (a database trigger)."""
 
+    APPEND_ONLY = ("actor_id",)  # programmes/append_only.py: a deleted account's id may be cleared
+
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="events")
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12)

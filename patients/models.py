@@ -151,6 +151,7 @@ class AuditEntry(ProgrammeOwnedModel):
     """The change log of clinical values: who changed what, when, field by field. Append-only."""
 
     ROW_SECURITY = True  # under row-level security (programmes/rls.py)
+    APPEND_ONLY = ("actor_id",)  # programmes/append_only.py: a deleted account's id may be cleared
 
     class Action(models.TextChoices):
         CREATE = "create", _("created")

@@ -243,6 +243,7 @@ class AccessEvent(ProgrammeOwnedModel):
     """
 
     ROW_SECURITY = True  # under row-level security (programmes/rls.py)
+    APPEND_ONLY = ("actor_id", "subject_id")  # programmes/append_only.py: these may only be cleared
 
     class Action(models.TextChoices):
         INVITATION_SENT = "invitation_sent", _("Invitation sent")

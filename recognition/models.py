@@ -380,6 +380,8 @@ class Adjudication(models.Model):
 class Transition(models.Model):
     """Every change of an application's state: who, when, from, to, comment. Append-only."""
 
+    APPEND_ONLY = ()  # programmes/append_only.py: no column may change
+
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices)
