@@ -14,12 +14,16 @@ profile page.
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import JsonResponse
@@ -85,16 +89,43 @@ def totp_code(secret: str, offset: int = 0) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD + offset))
 
 
+def _state(user) -> str:
+    """``SET_UP`` when the person must use two-factor authentication and has not set it up, ``USE``
+    when they have an authenticator (so every session of theirs must have used it), else ``""``."""
+    key = _state_key(user.pk)
+    state = cache.get(key)
+    if state is None:
+        state = USE if has_totp(user) else (SET_UP if mfa_required(user) else "")
+        cache.set(key, state, MFA_STATE_SECONDS)
+    return state
+
+
+SET_UP = "set-up"
+USE = "use"
+
+
 def mfa_missing(user) -> bool:
     """True when the person must use two-factor authentication and has not set it up."""
-    if not user.is_authenticated:
+    return user.is_authenticated and _state(user) == SET_UP
+
+
+def session_used_mfa(request, user) -> bool:
+    """True when this session passed the second factor: allauth's record of the session's
+    authentication steps holds an ``mfa`` step of this person, or the person set up their
+    authenticator app after this session's sign-in (the set-up asks for a code from it; the step is
+    then recorded, so this is asked once)."""
+    records = get_authentication_records(request, user)
+    if any(record.get("method") == "mfa" for record in records):
+        return True
+    signed_in = [record["at"] for record in records if isinstance(record.get("at"), int | float)]
+    if not signed_in:
         return False
-    key = _state_key(user.pk)
-    missing = cache.get(key)
-    if missing is None:
-        missing = not has_totp(user) and mfa_required(user)
-        cache.set(key, missing, MFA_STATE_SECONDS)
-    return missing
+    since = datetime.fromtimestamp(min(signed_in), tz=UTC)
+    set_up = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP, created_at__gte=since).first()
+    if set_up is None:
+        return False
+    record_authentication(request, user, "mfa", id=set_up.pk, type=set_up.type, set_up=True)
+    return True
 
 
 # Paths reachable before the set-up: the set-up itself (allauth asks for the password again when the
@@ -108,22 +139,47 @@ ALLOWED_PREFIXES = (
     "/healthz",
 )
 
+MFA_NOT_USED_MESSAGE = _(
+    "This sign-in did not pass two-factor authentication. Sign in again with your password and the code "
+    "from your authenticator app."
+)
+
 
 class RequireMfaMiddleware:
-    """Sends a person whose role needs two-factor authentication to its set-up page until it is done."""
+    """The one check of two factors on every request of a signed-in person:
+
+    - a person whose role needs two-factor authentication reaches only its set-up page until it is
+      done;
+    - a person who has an authenticator must have used it in *this* session. A session signed in any
+      other way (there is no other way in: ``/admin/login/`` sends to the same login) is ended and
+      sent to the login page; the API answers 403.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is None or request.path.startswith(ALLOWED_PREFIXES) or not mfa_missing(user):
+        if user is None or not user.is_authenticated or request.path.startswith(("/static/", "/healthz")):
+            return self.get_response(request)
+        state = _state(user)
+        if state == USE and not session_used_mfa(request, user):
+            return self._sign_in_again(request)
+        if state != SET_UP or request.path.startswith(ALLOWED_PREFIXES):
             return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": str(MFA_REQUIRED_MESSAGE), "code": "mfa_required"}, status=403)
         if request.method == "GET":
             messages.warning(request, MFA_REQUIRED_MESSAGE)
         return redirect("mfa_activate_totp")
+
+    @staticmethod
+    def _sign_in_again(request):
+        logout(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": str(MFA_NOT_USED_MESSAGE), "code": "mfa_not_used"}, status=403)
+        messages.warning(request, MFA_NOT_USED_MESSAGE)
+        return redirect_to_login(request.get_full_path() if request.method == "GET" else "/")
 
 
 class RequiredMfaAdapter(DefaultMFAAdapter):

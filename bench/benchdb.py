@@ -1,8 +1,10 @@
 """What every benchmark does to the database besides measuring (docs/security.md, row-level security).
 
 A benchmark arranges thousands of programmes' rows at once, as the tests do: its own connection
-takes the cross-programme path for maintenance for the whole session. The code it measures still
-sets its own scope (requests, services, the KPI engine). VACUUM and ANALYZE run as the owner, and
+connects as the tables' owner and takes the cross-programme path for maintenance for the whole
+session (the database accepts a bare reason from the owner only: programmes/rls.py). The code it
+measures still sets its own scope (requests, services, the KPI engine); servers it starts connect as
+the application role. VACUUM and ANALYZE run as the owner, and
 COPY, which a table under a policy refuses, goes through a staging table.
 """
 
@@ -21,10 +23,14 @@ def setup_django() -> None:
 
 
 def maintenance_session() -> None:
+    from django.conf import settings
     from django.db import connection
 
     from programmes.rls import ALL_PROGRAMMES_SETTING, Reason
 
+    if any(connection.settings_dict.get(key) != value for key, value in settings.DATABASE_OWNER.items()):
+        connection.close()
+        connection.settings_dict.update(settings.DATABASE_OWNER)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, %s, false)", [ALL_PROGRAMMES_SETTING, Reason.MAINTENANCE.value])
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connections
 
 from fls_registry.dbroles import as_owner, grant_application
+from programmes import rls
 from programmes.rls import ALL_PROGRAMMES_SETTING, Reason
 
 
@@ -143,20 +144,25 @@ def _restore(path: Path, target: str, alias: str) -> None:
     )
     if result.returncode != 0:
         raise BackupError(result.stderr.strip() or "pg_restore failed")
-    app = settings.DATABASE_APP_ROLE
-    if app and app != settings.DATABASE_OWNER.get("USER"):
-        import psycopg
+    # As the owner: this deployment's key for the cross-programme path (programmes/rls.py), which
+    # a backup of another deployment does not hold, and the application role's grants.
+    import psycopg
 
-        environ = environment(target, alias)
-        with (
-            psycopg.connect(
-                host=environ.get("PGHOST"),
-                port=environ.get("PGPORT"),
-                user=environ.get("PGUSER"),
-                password=environ.get("PGPASSWORD"),
-                dbname=target,
-                autocommit=True,
-            ) as conn,
-            conn.cursor() as cursor,
-        ):
+    environ = environment(target, alias)
+    with (
+        psycopg.connect(
+            host=environ.get("PGHOST"),
+            port=environ.get("PGPORT"),
+            user=environ.get("PGUSER"),
+            password=environ.get("PGPASSWORD"),
+            dbname=target,
+            autocommit=True,
+        ) as conn,
+        conn.cursor() as cursor,
+    ):
+        cursor.execute("SELECT to_regclass('fls_private.cross_programme_key') IS NOT NULL")
+        if cursor.fetchone()[0]:
+            rls.store_key(cursor)
+        app = settings.DATABASE_APP_ROLE
+        if app and app != settings.DATABASE_OWNER.get("USER"):
             grant_application(cursor, app)

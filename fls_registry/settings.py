@@ -8,6 +8,7 @@ DEBUG on, without ``DJANGO_ALLOWED_HOSTS`` or without ``EMAIL_URL``. The README 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +30,12 @@ IS_PRODUCTION = ENVIRONMENT == "production"
 
 DEVELOPMENT_SECRET_KEY = "development-only-key-never-use-in-production-fls-registry-0000000000"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Signs the cross-programme path for the database (programmes/rls.py); `migrate` stores it there, so
+# run `migrate` after changing it (or DJANGO_SECRET_KEY, from which it is derived by default).
+CROSS_PROGRAMME_KEY = (
+    env.str("CROSS_PROGRAMME_KEY", default="")
+    or hashlib.sha256(f"fls-cross-programme:{SECRET_KEY}".encode()).hexdigest()
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=not IS_PRODUCTION)
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
@@ -253,9 +260,13 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 # Failed logins slow down per client address (allauth); the lock-out itself is per e-mail address
 # *and* client together (django-axes below), so nobody can lock a colleague out from elsewhere.
+# Wrong passwords count per client address ("login_failed_password", accounts/adapters.py); wrong
+# second-factor codes per address and per account ("login_failed", whose key is the account): 5
+# wrong codes in 5 minutes stop the account's code entry, whatever the address.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip",
+    "login_failed_password": "10/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",

@@ -1,5 +1,7 @@
+from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -64,3 +66,15 @@ def csrf_failure(request, reason=""):
     tab) gets the site's page in the reader's language, not Django's English one. The reason stays in
     the log (Django's ``django.security.csrf`` logger records it)."""
     return render(request, "403_csrf.html", {"cookies_enabled": bool(request.COOKIES)}, status=403)
+
+
+def admin_login(request):
+    """The admin site has no login form of its own: ``/admin/login/`` (GET or POST) sends to the one
+    login, allauth's, whose second-factor stage every account with an authenticator passes. A POST
+    here authenticates nobody. Then back to the admin page asked for."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    return redirect_to_login(target or "/admin/")

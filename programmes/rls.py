@@ -3,7 +3,8 @@
 Every table that holds patient-level rows (patients, episodes, their audit trail, the access log)
 has ``ENABLE`` and ``FORCE ROW LEVEL SECURITY`` and one policy: a row is visible and
 writable only when its ``programme_id`` equals the transaction's ``fls.programme_id`` setting, or
-when the transaction took the named cross-programme path (``fls.all_programmes`` holds its reason).
+when the transaction took the named cross-programme path (``fls.all_programmes`` holds its reason,
+signed: see below).
 A query that forgot its programme filter therefore returns only the resolved programme's rows, and
 a transaction that set nothing sees nothing at all.
 
@@ -17,12 +18,22 @@ Who sets them:
   commands: ``programme_scope(programme_id)`` around their work;
 - cross-programme aggregates and administration: ``all_programmes(Reason.X)``, the one named path,
   or ``activate_all_programmes(Reason.X)`` for the rest of a request (the admin's lists).
+
+The database decides who may take the cross-programme path, not the setting alone: the policy asks
+``fls_all_programmes()`` (programmes migration 0010), which accepts ``reason:signature`` only when
+the signature is this transaction's (``fls_transaction_nonce()``: the connection's process and the
+transaction's start) under ``CROSS_PROGRAMME_KEY``. The application role cannot read the key in the
+database (schema ``fls_private``, the owner's); the ``migrate`` command stores it there
+(``store_key``). So a raw query, injected or careless, that sets ``fls.all_programmes`` itself sees
+no other programme; only this module's code, which holds the key, opens the path. The owner's
+connections (migrations, backups, restores) may name a bare reason.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
 from contextlib import contextmanager
 from enum import StrEnum
 
@@ -55,12 +66,12 @@ class ScopeError(RuntimeError):
 
 
 def _condition(global_rows: bool) -> str:
-    """The policy's condition. Each setting is read in a scalar subquery, which PostgreSQL evaluates
-    once per statement (an InitPlan) instead of once per row: on 50,000 episodes the difference
-    is most of a count's time."""
+    """The policy's condition. The setting and the cross-programme check are each read in a scalar
+    subquery, which PostgreSQL evaluates once per statement (an InitPlan) instead of once per row:
+    on 50,000 episodes the difference is most of a count's time."""
     scoped = (
         f"programme_id = (SELECT NULLIF(current_setting('{PROGRAMME_SETTING}', true), '')::bigint) "
-        f"OR (SELECT COALESCE(current_setting('{ALL_PROGRAMMES_SETTING}', true), '') <> '')"
+        "OR (SELECT fls_all_programmes())"
     )
     return f"programme_id IS NULL OR {scoped}" if global_rows else scoped
 
@@ -97,17 +108,53 @@ def _read(cursor) -> tuple[str, str]:
     return cursor.fetchone()
 
 
+def _reason(claim: str) -> str:
+    """The reason of a (signed) ``fls.all_programmes`` value."""
+    return claim.partition(":")[0]
+
+
+def signature(key: str, nonce: str, reason: str) -> str:
+    """The cross-programme path's signature (``fls_all_programmes()`` computes the same): a hash of
+    the key and a hash of the key, the transaction's nonce and the reason."""
+    inner = hashlib.sha256(f"{key}:{nonce}:{reason}".encode()).hexdigest()
+    return hashlib.sha256(f"{key}:{inner}".encode()).hexdigest()
+
+
+def signed_claim(cursor, reason: str) -> str:
+    """``reason:signature`` for the transaction ``cursor`` is in (its connection and its start)."""
+    from django.conf import settings
+
+    cursor.execute("SELECT fls_transaction_nonce()")
+    nonce = cursor.fetchone()[0]
+    return f"{reason}:{signature(settings.CROSS_PROGRAMME_KEY, nonce, reason)}"
+
+
 def _write(cursor, values: dict[str, str]) -> None:
-    """Set the settings, all in one round trip, for the rest of the transaction."""
+    """Set the settings, all in one round trip, for the rest of the transaction; a bare reason for
+    the cross-programme path is signed first (a value read back is already signed)."""
+    claim = values.get(ALL_PROGRAMMES_SETTING)
+    if claim and ":" not in claim:
+        values = {**values, ALL_PROGRAMMES_SETTING: signed_claim(cursor, claim)}
     calls = ", ".join("set_config(%s, %s, true)" for _ in values)
     cursor.execute(f"SELECT {calls}", [part for item in values.items() for part in item])  # noqa: S608
+
+
+def store_key(cursor) -> None:
+    """As the tables' owner (the ``migrate`` command): give the database the application's key."""
+    from django.conf import settings
+
+    cursor.execute(
+        "INSERT INTO fls_private.cross_programme_key (id, key) VALUES (1, %s) "
+        "ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key",
+        [settings.CROSS_PROGRAMME_KEY],
+    )
 
 
 def current(using: str = "default") -> tuple[int | None, str]:
     """(the programme id, the cross-programme reason or '') in effect for this transaction."""
     with connections[using].cursor() as cursor:
-        programme, reason = _read(cursor)
-    return (int(programme) if programme else None), reason
+        programme, claim = _read(cursor)
+    return (int(programme) if programme else None), _reason(claim)
 
 
 # --- Requests: the middleware's transaction and activate() ------------------------------------
@@ -191,7 +238,8 @@ def _scoped(name: str, value: str, using: str):
             before = dict(zip((PROGRAMME_SETTING, ALL_PROGRAMMES_SETTING), _read(cursor), strict=True))
             if name == PROGRAMME_SETTING and before[name] not in ("", value):
                 raise ScopeError(f"this transaction is scoped to programme {before[name]}, not {value}")
-            unchanged = before[name] == value  # nested in the same scope (a service inside a request)
+            # Nested in the same scope (a service inside a request, a path inside the same path).
+            unchanged = (_reason(before[name]) if name == ALL_PROGRAMMES_SETTING else before[name]) == value
             if not unchanged:
                 _write(cursor, {name: value})
         yield

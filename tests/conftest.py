@@ -114,16 +114,21 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db
 @pytest.fixture
 def every_programme(request, django_db_setup, django_db_blocker):
     """For a test that arranges or inspects several programmes' rows itself: its own connection
-    takes the cross-programme path for the whole test (a session setting). Without it a test meets
+    takes the cross-programme path for the whole test (a session setting, signed for the test's
+    one transaction). Without it a test meets
     row-level security as the application does: the code under test must scope itself
     (``programme_scope``, a request that resolves its programme), and the test reads one
     programme's rows inside ``programme_scope`` too. The app's other processes (live server
     threads, workers) never have the path. tests/security/test_row_security.py checks the wall."""
     from django.db import connection
 
+    from programmes import rls
+
     def put(value):
+        # Signed for the test's transaction (the database refuses an unsigned reason: programmes/rls.py).
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('fls.all_programmes', %s, false)", [value])
+            claim = rls.signed_claim(cursor, value) if value else ""
+            cursor.execute("SELECT set_config('fls.all_programmes', %s, false)", [claim])
 
     if not DB_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("db")
@@ -306,12 +311,34 @@ def start_application(catalogue):
 
 
 def client_for(user):
+    """A test client signed in as ``user`` as the login would sign them in: password, then the
+    second factor when they have an authenticator (accounts.mfa checks this session used it)."""
     from django.test import Client
 
     client = Client()
     if user is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        sign_in(client, user)
     return client
+
+
+def sign_in(client, user, *, second_factor: bool = True) -> None:
+    """``client.force_login`` plus allauth's record of the session's steps (password, then the code)."""
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+    from allauth.account.internal.userkit import user_id_to_str
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    records = [{"method": "password", "at": time.time(), "email": user.email}]
+    if second_factor:
+        records.append({"method": "mfa", "at": time.time(), "type": "totp"})
+    session = client.session
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session.save()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.utils import translation
 from fls_registry.views import server_error
 from patients.models import Episode
 from programmes.rls import programme_scope
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_a_refusal_says_so_and_that_nothing_changed(login, viewer, programme):
 
 def test_an_expired_form_is_refused_in_the_readers_language_and_nothing_is_saved(coordinator, programme):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+    sign_in(client, coordinator)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
     response = client.post(
         f"/p/{programme.slug}/episodes/new/",

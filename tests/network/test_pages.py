@@ -12,6 +12,7 @@ from network import services
 from network.models import CalculatorOverride, CalculatorParameters, PublicListing
 from programmes.models import AccessEvent
 from programmes.rls import programme_scope
+from tests.conftest import sign_in
 from tests.network.conftest import store_year
 
 LAST_YEAR = timezone.localdate().year - 1
@@ -62,7 +63,7 @@ def sheffield(programme):
 
 
 def test_the_lead_saves_the_opt_ins_and_the_public_text_with_an_access_log_row(client, programme, lead):
-    client.force_login(lead)
+    sign_in(client, lead)
     response = client.post(
         listing_url(programme), {"show_on_map": "on", "show_kpi_bands": "on", "public_text": "Hello **all**"}
     )
@@ -77,7 +78,7 @@ def test_the_lead_saves_the_opt_ins_and_the_public_text_with_an_access_log_row(c
 
 
 def test_a_stale_listing_form_is_refused_and_nothing_changes(client, programme, lead):
-    client.force_login(lead)
+    sign_in(client, lead)
     client.post(listing_url(programme), {"show_on_map": "on", "public_text": "First"})
     version = PublicListing.objects.get(programme=programme).version
     client.post(listing_url(programme), {"public_text": "Second", "version": version})
@@ -90,20 +91,20 @@ def test_a_stale_listing_form_is_refused_and_nothing_changes(client, programme, 
 
 @pytest.mark.parametrize("role", ["coordinator", "viewer"])
 def test_only_the_lead_reaches_the_listing(client, programme, make_member, role):
-    client.force_login(make_member(programme, role))
+    sign_in(client, make_member(programme, role))
     assert client.get(listing_url(programme)).status_code == 403
     assert client.post(listing_url(programme), {"show_on_map": "on"}).status_code == 403
     assert not PublicListing.objects.exists()
 
 
 def test_another_programmes_lead_gets_404(client, programme, other_programme, make_member):
-    client.force_login(make_member(other_programme, "lead"))
+    sign_in(client, make_member(other_programme, "lead"))
     assert client.get(listing_url(programme)).status_code == 404
     assert client.get(benefits_url(programme)).status_code == 404
 
 
 def test_the_calculator_shows_the_estimate_from_the_programmes_kpis(client, sheffield, viewer, gb_parameters):
-    client.force_login(viewer)
+    sign_in(client, viewer)
     page = client.get(benefits_url(sheffield)).content.decode()
     # 400 x 0.5 x 0.8 = 160 treated; x 0.2 x 0.25 = 8 avoided; 2.4 hip, 5.6 other;
     # 24,000 + 11,200 = 35,200; FLS 100,000; net -64,800.
@@ -118,7 +119,7 @@ def test_the_calculator_shows_the_estimate_from_the_programmes_kpis(client, shef
 
 
 def test_a_value_changed_on_the_page_is_used_and_loses_its_source(client, sheffield, lead, gb_parameters):
-    client.force_login(lead)
+    sign_in(client, lead)
     page = client.get(benefits_url(sheffield), {"apply": "1", "hip_cost": "20000"}).content.decode()
     assert "59,200" in page  # 2.4 x 20,000 + 5.6 x 2,000 = 48,000 + 11,200
     assert "changed on this page" in page
@@ -126,7 +127,7 @@ def test_a_value_changed_on_the_page_is_used_and_loses_its_source(client, sheffi
 
 
 def test_a_wrong_value_says_which_and_saves_nothing(client, sheffield, lead, gb_parameters):
-    client.force_login(lead)
+    sign_in(client, lead)
     page = client.get(benefits_url(sheffield), {"apply": "1", "hip_share": "1.5"}).content.decode()
     assert "Give a share between 0 and 1" in page
     response = client.post(benefits_url(sheffield), {"hip_share": "-1"})
@@ -135,7 +136,7 @@ def test_a_wrong_value_says_which_and_saves_nothing(client, sheffield, lead, gb_
 
 
 def test_the_lead_saves_the_programmes_own_values(client, sheffield, lead, gb_parameters):
-    client.force_login(lead)
+    sign_in(client, lead)
     assert client.post(benefits_url(sheffield), {"fls_annual_cost": "30000"}).status_code == 302
     assert CalculatorOverride.objects.get(programme=sheffield).values == {"fls_annual_cost": "30000"}
     page = client.get(benefits_url(sheffield)).content.decode()
@@ -144,19 +145,19 @@ def test_the_lead_saves_the_programmes_own_values(client, sheffield, lead, gb_pa
 
 
 def test_a_coordinator_cannot_save_the_programmes_values(client, sheffield, coordinator, gb_parameters):
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     assert client.post(benefits_url(sheffield), {"fls_annual_cost": "1"}).status_code == 403
     assert not CalculatorOverride.objects.exists()
 
 
 def test_without_parameters_the_page_asks_for_them(client, sheffield, lead):
-    client.force_login(lead)
+    sign_in(client, lead)
     page = client.get(benefits_url(sheffield)).content.decode()
     assert "No value yet for" in page
 
 
 def test_the_pdf_prints_inputs_parameters_sources_and_result(client, sheffield, lead, gb_parameters, tmp_path):
-    client.force_login(lead)
+    sign_in(client, lead)
     response = client.get(reverse("network:benefits_pdf", kwargs={"programme_slug": sheffield.slug}))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -172,7 +173,7 @@ def test_the_pdf_prints_inputs_parameters_sources_and_result(client, sheffield, 
 
 
 def test_staff_set_a_countrys_parameters_with_sources(client, iof_staff):
-    client.force_login(iof_staff)
+    sign_in(client, iof_staff)
     response = client.post(
         reverse("network:staff_calculator"),
         {
@@ -196,7 +197,7 @@ def test_staff_set_a_countrys_parameters_with_sources(client, iof_staff):
 
 
 def test_staff_parameters_need_every_value(client, iof_staff):
-    client.force_login(iof_staff)
+    sign_in(client, iof_staff)
     response = client.post(reverse("network:staff_calculator"), {"country": "IT", "currency": "EUR"})
     assert response.status_code == 400
     assert "This parameter is needed" in response.content.decode()
@@ -208,5 +209,5 @@ def test_staff_parameters_need_every_value(client, iof_staff):
 )
 def test_staff_desks_refuse_others(client, lead, url_name):
     assert client.get(reverse(url_name)).status_code == 302  # anonymous: the login page
-    client.force_login(lead)
+    sign_in(client, lead)
     assert client.get(reverse(url_name)).status_code == 403

@@ -14,6 +14,7 @@ from django.urls import reverse
 from network import selectors, services
 from network.models import Resource, ResourceStatus
 from network.selectors import ResourceFilters
+from tests.conftest import sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -232,7 +233,7 @@ def test_the_file_of_a_proposal_is_downloadable_by_staff_and_its_lead_only(
     url = reverse("network:resource_file", kwargs={"resource_id": proposal.pk})
     assert client.get(url).status_code == 404
     for user, status in ((coordinator, 404), (lead, 200), (iof_staff, 200)):
-        client.force_login(user)
+        sign_in(client, user)
         response = client.get(url)
         assert response.status_code == status
         if status == 200:
@@ -241,7 +242,7 @@ def test_the_file_of_a_proposal_is_downloadable_by_staff_and_its_lead_only(
 
 
 def test_a_lead_proposes_through_the_page_and_staff_approve_on_their_desk(client, programme, lead, iof_staff):
-    client.force_login(lead)
+    sign_in(client, lead)
     response = client.post(
         reverse("network:resource_propose", kwargs={"programme_slug": programme.slug}),
         {
@@ -255,7 +256,7 @@ def test_a_lead_proposes_through_the_page_and_staff_approve_on_their_desk(client
     )
     assert response.status_code == 302
     proposal = Resource.objects.get()
-    client.force_login(iof_staff)
+    sign_in(client, iof_staff)
     assert "Ours" in client.get(reverse("network:staff_resources")).content.decode()
     client.post(reverse("network:staff_resources"), {"resource": proposal.pk, "to": "published"})
     proposal.refresh_from_db()
@@ -263,7 +264,7 @@ def test_a_lead_proposes_through_the_page_and_staff_approve_on_their_desk(client
 
 
 def test_a_wrong_upload_on_the_page_says_what_and_where(client, programme, lead):
-    client.force_login(lead)
+    sign_in(client, lead)
     response = client.post(
         reverse("network:resource_propose", kwargs={"programme_slug": programme.slug}),
         {

@@ -9,6 +9,7 @@ from django.test import Client
 from accounts.services import api_token_create
 from patients import rules
 from patients.importer import ImportRejected, csv_rows, episodes_import
+from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.patients.conftest import days_ago, valid_values
 
@@ -38,7 +39,7 @@ def through_form(programme, coordinator, values):
     import re
 
     client = Client()
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     page = client.post(f"/p/{programme.slug}/episodes/new/", values).content.decode()
     found = []
     for name in rules.COLUMNS:
@@ -72,7 +73,7 @@ def through_admin(programme, values):
 
     superuser = UserFactory(is_superuser=True)
     client = Client()
-    client.force_login(superuser)
+    sign_in(client, superuser)
     page = client.post("/admin/patients/episode/add/", {**values, "programme_slug": programme.slug}).content.decode()
     found = []
     for name in rules.COLUMNS:

@@ -10,6 +10,7 @@ from patients import services
 from patients.models import AuditEntry, Episode
 from programmes.models import AccessEvent
 from programmes.rls import programme_scope
+from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.patients.conftest import days_ago, valid_values
 
@@ -214,7 +215,7 @@ def test_a_worklist_row_posts_with_the_page_csrf_token_as_a_browser_would(progra
         first_followup_date="",
     )
     client = Client(enforce_csrf_checks=True)
-    client.force_login(coordinator, backend="django.contrib.auth.backends.ModelBackend")
+    sign_in(client, coordinator)
     page = client.get(f"/p/{programme.slug}/worklist/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     with programme_scope(programme.pk):

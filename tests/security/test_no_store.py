@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.conftest import sign_in
+
 
 @pytest.fixture
 def pages(programme, episode):
@@ -20,7 +22,7 @@ def pages(programme, episode):
 
 
 def test_patient_pages_exports_and_the_api_say_no_store(client, lead, pages):
-    client.force_login(lead)
+    sign_in(client, lead)
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -8,6 +8,7 @@ from django.urls import reverse
 from kpis import services as kpi_services
 from programmes.models import AccessEvent
 from programmes.rls import programme_scope
+from tests.conftest import sign_in
 
 
 def events(programme, action=AccessEvent.Action.VIEWED):
@@ -37,14 +38,14 @@ def computed(programme, episode):
     ],
 )
 def test_each_read_of_patient_data_is_logged(client, programme, viewer, computed, url, what, via):
-    client.force_login(viewer)
+    sign_in(client, viewer)
     path = url.format(slug=programme.slug, episode=computed.pk, patient=computed.patient_id)
     assert client.get(path).status_code == 200, path
     assert events(programme) == [(viewer.pk, what, via)]
 
 
 def test_exports_are_logged(client, programme, lead, computed, django_capture_on_commit_callbacks):
-    client.force_login(lead)
+    sign_in(client, lead)
     client.get(reverse("patients:export", kwargs={"programme_slug": programme.slug})).getvalue()
     with django_capture_on_commit_callbacks(execute=True):
         report = kpi_services.report_request(
@@ -62,9 +63,9 @@ def test_exports_are_logged(client, programme, lead, computed, django_capture_on
 
 def test_the_lead_filters_the_access_log(client, programme, lead, viewer, coordinator, computed):
     for person in (viewer, coordinator):
-        client.force_login(person)
+        sign_in(client, person)
         client.get(f"/p/{programme.slug}/episodes/{computed.pk}/")
-    client.force_login(lead)
+    sign_in(client, lead)
     team = reverse("programmes:team", kwargs={"programme_slug": programme.slug})
     page = client.get(team, {"action": "viewed", "who": viewer.email}).content.decode()
     assert "1 event shown" in page
@@ -76,5 +77,5 @@ def test_the_lead_filters_the_access_log(client, programme, lead, viewer, coordi
 
 
 def test_only_the_lead_reads_the_access_log(client, programme, coordinator):
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     assert client.get(reverse("programmes:team", kwargs={"programme_slug": programme.slug})).status_code == 403

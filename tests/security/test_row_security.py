@@ -115,10 +115,7 @@ def test_the_policy_reads_its_settings_once_per_statement_not_per_row(two_progra
 
 
 ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_UPDATING_THE_POLICY = (
-    "patients/migrations/0007_policy_reads_settings_once.py",
-    "programmes/migrations/0008_policy_reads_settings_once.py",
-)
+MIGRATIONS_UPDATING_THE_POLICY = ("programmes/migrations/0010_cross_programme_path_signed.py",)
 
 
 def test_a_forgotten_setting_returns_nothing_rather_than_everything(two_programmes):

@@ -8,6 +8,7 @@ from patients import rules
 from patients.models import Episode
 from programmes.csvio import MAX_ERRORS_LISTED
 from programmes.rls import programme_scope
+from tests.conftest import sign_in
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def import_url(programme):
 
 def test_an_oversized_import_is_refused_before_it_is_read(client, programme, coordinator, import_url, settings):
     settings.PATIENTS_IMPORT_MAX_BYTES = 1024 * 1024
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     body = b"patient_ref\n" + b"x" * (3 * 1024 * 1024)
     response = client.post(import_url, {"file": SimpleUploadedFile("big.csv", body, "text/csv")})
     assert response.status_code == 413
@@ -28,7 +29,7 @@ def test_an_oversized_import_is_refused_before_it_is_read(client, programme, coo
 
 def test_an_oversized_api_body_gets_413_in_json(client, coordinator, programme, settings):
     settings.UPLOAD_MAX_BYTES = 1024 * 1024
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     response = client.post(
         f"/api/v1/programmes/{programme.slug}/episodes/bulk/",
         data=b"[" + b" " * (3 * 1024 * 1024) + b"]",
@@ -39,7 +40,7 @@ def test_an_oversized_api_body_gets_413_in_json(client, coordinator, programme, 
 
 
 def test_a_header_of_thousands_of_columns_is_refused_at_once(client, coordinator, import_url):
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     header = ",".join(f"c{n}" for n in range(20000))
     response = client.post(import_url, {"file": SimpleUploadedFile("wide.csv", header.encode() + b"\n", "text/csv")})
     assert response.status_code == 400
@@ -47,7 +48,7 @@ def test_a_header_of_thousands_of_columns_is_refused_at_once(client, coordinator
 
 
 def test_many_bad_rows_are_counted_in_full_but_listed_only_at_first(client, programme, coordinator, import_url):
-    client.force_login(coordinator)
+    sign_in(client, coordinator)
     lines = [",".join(rules.COLUMNS)] + [f"R{n},x" + "," * (len(rules.COLUMNS) - 2) for n in range(1000)]
     response = client.post(import_url, {"file": SimpleUploadedFile("bad.csv", "\n".join(lines).encode(), "text/csv")})
     page = response.content.decode()

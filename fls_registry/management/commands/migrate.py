@@ -1,13 +1,15 @@
 """``migrate`` as the tables' owner (``DATABASE_OWNER_URL``), then the application role's grants.
 
 The application connects as a role that may read and write rows but owns nothing; only this
-command (and backups, restores) connect as the owner.
+command (and backups, restores) connect as the owner. It also stores the key that signs the
+cross-programme path where only the owner reads it (programmes/rls.py).
 """
 
 from django.conf import settings
 from django.core.management.commands.migrate import Command as DjangoMigrate
 
 from fls_registry.dbroles import as_owner, grant_application
+from programmes import rls
 
 
 class Command(DjangoMigrate):
@@ -16,6 +18,9 @@ class Command(DjangoMigrate):
         with as_owner(alias) as connection:
             super().handle(*args, **options)
             app = settings.DATABASE_APP_ROLE
-            if app and app != connection.settings_dict.get("USER"):
-                with connection.cursor() as cursor:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT to_regclass('fls_private.cross_programme_key') IS NOT NULL")
+                if cursor.fetchone()[0]:  # migrated far enough: the key that signs the cross-programme path
+                    rls.store_key(cursor)
+                if app and app != connection.settings_dict.get("USER"):
                     grant_application(cursor, app)
