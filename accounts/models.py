@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.clock import validate_zone
+
 # A person's global authority: changed only by the audited services of ``programmes.services``
 # (which write the access-log row in the same transaction), never by a plain save or update.
 AUTHORITY_FIELDS = ("is_active", "is_superuser", "is_reviewer", "is_iof_staff")
@@ -106,6 +108,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         choices=settings.LANGUAGES,
         help_text=_("The language of the pages and e-mails. Empty: the browser's."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text=_("Where you read times. Empty: your programme's zone."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 

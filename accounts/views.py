@@ -1,12 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import clock
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
 
@@ -20,6 +22,7 @@ def _profile(request, **extra):
         {
             "has_mfa": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
             "tokens": ApiToken.objects.filter(user=request.user),
+            "time_zones": sorted(clock.zone_names()),
             **extra,
         },
     )
@@ -48,6 +51,22 @@ def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("Token %(name)s revoked.") % {"name": token.name})
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def set_time_zone(request):
+    """Where the person reads times: an IANA zone, or empty for their programme's."""
+    name = request.POST.get("time_zone", "")
+    try:
+        clock.validate_zone(name)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(_("Time zone: %(why)s") % {"why": " ".join(exc.messages)})
+    if request.user.time_zone != name:
+        request.user.time_zone = name
+        request.user.save(update_fields=["time_zone"])
+    messages.success(request, _("Time zone saved."))
     return redirect("profile")
 
 

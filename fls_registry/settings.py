@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "accounts.sessions.SessionRefreshMiddleware",
     # The person's chosen language, else the switcher's cookie, else the browser's (accounts/language.py).
     "accounts.language.PersonLanguageMiddleware",
+    # The reader's time zone for the times a page shows (accounts/clock.py).
+    "accounts.clock.ReaderTimeZoneMiddleware",
     # A request that resolves a programme runs in one transaction scoped to it (row-level security).
     "programmes.rls.RowSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -229,7 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "mentorship-reminders": {"task": "mentorship.send_reminders", "schedule": 3600.0},
     "kpis-recompute-all": {
         "task": "kpis.recompute_all",
-        "schedule": crontab(hour=2, minute=30),
+        # Hourly: each programme is recomputed in the hour after its own midnight (kpis/tasks.py).
+        "schedule": crontab(minute=30),
     },
 }
 

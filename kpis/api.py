@@ -1,11 +1,11 @@
 from datetime import date
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
+from accounts import clock
 from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
 from programmes.authority import Capability
@@ -54,7 +54,7 @@ class KpiAPI(ProgrammeAPIView):
         start, end = _day(request.query_params, "start"), _day(request.query_params, "end")
         if end < start:
             raise exceptions.ValidationError({"end": "the period ends before it starts"})
-        as_of = _day(request.query_params, "as_of", timezone.localdate())
+        as_of = _day(request.query_params, "as_of", clock.today(self.programme))
         kpi_set = request.query_params.get("kpi_set") or None
         if kpi_set and kpi_set not in KPI_SETS:
             raise exceptions.ValidationError({"kpi_set": f"one of: {', '.join(sorted(KPI_SETS))}"})

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts import clock
 from clinical.kpi_sets import get_kpi_set
 from kpis.engine import Period, compute
 from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
@@ -96,39 +97,50 @@ def _store_batch(kpi_set: str, programme_ids: list[int] | None, named, as_of: da
 def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | None = None) -> int:
     """Compute and store every standard period for these programmes (None: all), all at once.
 
-    Set-based: one statement per KPI set for all its programmes. If that fails, the programmes
-    of the set are computed one by one, so that a programme whose computation fails for any reason
-    is logged and marked (``KpiState.failed_at``, ``error``) and never stops the others. Upserts
-    on the natural key, so running it twice gives the same rows. Returns the number of rows stored.
+    ``as_of`` is each programme's own date (accounts/clock.py: at 20:30 UTC a programme in Taipei is
+    on tomorrow, one in Lima on today) unless one is given for all. Set-based: one statement per KPI
+    set and date for all its programmes. If that fails, the programmes of the set are computed one
+    by one, so that a programme whose computation fails for any reason is logged and marked
+    (``KpiState.failed_at``, ``error``) and never stops the others. Upserts on the natural key, so
+    running it twice gives the same rows. Returns the number of rows stored.
     """
-    as_of = as_of or timezone.localdate()
     started = timezone.now()
     programmes = Programme.objects.all() if programme_ids is None else Programme.objects.filter(pk__in=programme_ids)
-    marks = {pid: (mark, kpi_set) for pid, mark, kpi_set in programmes.values_list("pk", "data_changed_at", "kpi_set")}
-    by_set: dict[str, list[int]] = defaultdict(list)
-    for pid, (_mark, kpi_set) in marks.items():
-        by_set[kpi_set].append(pid)
-    named = standard_periods(as_of)
+    rows = list(programmes.values_list("pk", "data_changed_at", "kpi_set", "time_zone"))
+    marks = {pid: mark for pid, mark, _kpi_set, _zone in rows}
+    day_of_zone: dict[str, date] = {}
+    days: dict[int, date] = {}
+    groups: dict[tuple[str, date], list[int]] = defaultdict(list)
+    for pid, _mark, kpi_set, zone in rows:
+        if as_of is None and zone not in day_of_zone:
+            day_of_zone[zone] = clock.today_in(zone, started)
+        days[pid] = as_of or day_of_zone[zone]
+        groups[(kpi_set, days[pid])].append(pid)
     stored = 0
     failed: dict[int, str] = {}
-    for kpi_set, ids in by_set.items():
-        whole = programme_ids is None and len(by_set) == 1  # every programme: no list of ids to send
+    for (kpi_set, day), ids in groups.items():
+        named = standard_periods(day)
+        whole = programme_ids is None and len(groups) == 1  # every programme: no list of ids to send
         try:
-            stored += _store_batch(kpi_set, None if whole else ids, named, as_of, started)
+            stored += _store_batch(kpi_set, None if whole else ids, named, day, started)
             continue
         except Exception:  # noqa: BLE001 - one programme's failure must not stop the others
             logger.exception("KPI recompute of %s programmes on set %s failed; retrying one by one", len(ids), kpi_set)
         for pid in ids:
             try:
-                stored += _store_batch(kpi_set, [pid], named, as_of, started)
+                stored += _store_batch(kpi_set, [pid], named, day, started)
             except Exception as exc:  # noqa: BLE001 - logged, marked, and the next programme goes on
                 logger.exception("KPI recompute failed for programme %s (set %s)", pid, kpi_set)
                 failed[pid] = f"{type(exc).__name__}: {exc}"[:2000]
     done = [pid for pid in marks if pid not in failed]
     # The rolling period moves every day: drop the older rolling rows of these programmes.
-    KpiResult.objects.filter(period_kind=PeriodKind.ROLLING, programme_id__in=done).exclude(period_end=as_of).delete()
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for pid in done:
+        by_day[days[pid]].append(pid)
+    for day, ids in by_day.items():
+        KpiResult.objects.filter(period_kind=PeriodKind.ROLLING, programme_id__in=ids).exclude(period_end=day).delete()
     KpiState.objects.bulk_create(
-        [KpiState(programme_id=pid, data_mark=marks[pid][0], computed_at=started, as_of=as_of) for pid in done],
+        [KpiState(programme_id=pid, data_mark=marks[pid], computed_at=started, as_of=days[pid]) for pid in done],
         batch_size=2000,
         update_conflicts=True,
         unique_fields=["programme"],
@@ -141,6 +153,20 @@ def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | N
         update_fields=["failed_at", "error"],
     )
     return stored
+
+
+def programmes_on_a_new_day() -> list[int]:
+    """Programmes whose own date has passed the date their figures are for (or never computed):
+    asked every hour, so each programme is recomputed within the hour after its local midnight."""
+    now = timezone.now()
+    day_of_zone: dict[str, date] = {}
+    due = []
+    for pid, zone, computed_for in Programme.objects.values_list("pk", "time_zone", "kpi_state__as_of"):
+        if zone not in day_of_zone:
+            day_of_zone[zone] = clock.today_in(zone, now)
+        if computed_for is None or computed_for < day_of_zone[zone]:
+            due.append(pid)
+    return due
 
 
 _STORE_SQL = """

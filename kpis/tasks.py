@@ -42,9 +42,15 @@ def sweep_stale() -> int:
 
 @shared_task(name="kpis.recompute_all", soft_time_limit=1800, time_limit=1900, **RETRY)
 def recompute_all() -> int:
-    """Nightly: windows mature as days pass even without edits, so every programme is recomputed,
-    all at once (one query per period set, not a task per programme)."""
-    return services.results_recompute()
+    """Every hour: windows mature as days pass even without edits, so every programme whose own
+    date has moved on (its local midnight passed: accounts/clock.py) is recomputed for its new
+    date, all at once (one query per KPI set and date, not a task per programme). Returns how many."""
+    due = services.programmes_on_a_new_day()
+    if not due:
+        return 0
+    everyone = len(due) == Programme.objects.count()
+    services.results_recompute(programme_ids=None if everyone else due)
+    return len(due)
 
 
 @shared_task(name="kpis.render_report", soft_time_limit=300, time_limit=360, **RETRY)

@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import clock
 from clinical.kpi_sets import DEFAULT_KPI_SET, get_kpi_set
 from kpis.engine import band_of
 from kpis.models import KpiResult
@@ -132,7 +133,9 @@ def _mark_booking_state(day: TrainingDay, offer_open: bool, today: date) -> Trai
 
 def public_day(pk, today: date | None = None) -> TrainingDay:
     day = any_day(pk)
-    return _mark_booking_state(day, offer_status(day.programme) == OfferStatus.OPEN, today or timezone.localdate())
+    return _mark_booking_state(
+        day, offer_status(day.programme) == OfferStatus.OPEN, today or clock.today(day.programme)
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts import clock
 from mentorship import selectors
 from mentorship.models import (
     SEAT_HOLDING,
@@ -172,6 +173,30 @@ def _unique_slug(name: str, city: str) -> str:
     return slug
 
 
+# A request to join: pending, then approved or declined by IOF staff, once.
+JOIN_REQUEST_TRANSITIONS = {
+    (JoinRequest.Status.PENDING, JoinRequest.Status.APPROVED): A.JOIN_REQUEST_APPROVED,
+    (JoinRequest.Status.PENDING, JoinRequest.Status.DECLINED): A.JOIN_REQUEST_DECLINED,
+}
+
+
+def _join_request_move(join_request: JoinRequest, to: str, actor, comment: str) -> JoinRequest:
+    """The one way a request to join changes status (under ``_pending``'s lock and check), with
+    its access-log row."""
+    action = JOIN_REQUEST_TRANSITIONS.get((join_request.status, to))
+    if action is None or not authority_for(actor).can(MC.MANAGE):
+        raise PermissionDenied(_("Only IOF staff decide on requests to join."))
+    join_request.status = to
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.decision_comment = comment.strip()
+    join_request.save()
+    programme_services.access_event_record(
+        programme=join_request.programme, actor=actor, action=action, request=join_request.pk
+    )
+    return join_request
+
+
 def _pending(join_request: JoinRequest, actor) -> JoinRequest:
     if not authority_for(actor).can(MC.MANAGE):
         raise PermissionDenied(_("Only IOF staff decide on requests to join."))
@@ -211,16 +236,8 @@ def join_request_approve(*, join_request: JoinRequest, actor, comment: str = "")
         programme_services.invitation_create(
             actor=actor, email=join_request.contact_email, role="lead", programme=programme
         )
-    join_request.status = JoinRequest.Status.APPROVED
     join_request.programme = programme
-    join_request.decided_by = actor
-    join_request.decided_at = timezone.now()
-    join_request.decision_comment = comment.strip()
-    join_request.save()
-    programme_services.access_event_record(
-        programme=programme, actor=actor, action=A.JOIN_REQUEST_APPROVED, request=join_request.pk
-    )
-    return join_request
+    return _join_request_move(join_request, JoinRequest.Status.APPROVED, actor, comment)
 
 
 @transaction.atomic
@@ -228,14 +245,7 @@ def join_request_decline(*, join_request: JoinRequest, actor, comment: str) -> J
     join_request = _pending(join_request, actor)
     if not comment.strip():
         raise ValidationError({"comment": _("Say why the request is declined: the contact is told.")})
-    join_request.status = JoinRequest.Status.DECLINED
-    join_request.decided_by = actor
-    join_request.decided_at = timezone.now()
-    join_request.decision_comment = comment.strip()
-    join_request.save()
-    programme_services.access_event_record(
-        programme=None, actor=actor, action=A.JOIN_REQUEST_DECLINED, request=join_request.pk
-    )
+    join_request = _join_request_move(join_request, JoinRequest.Status.DECLINED, actor, comment)
     from mentorship.tasks import send_join_request_email
 
     transaction.on_commit(lambda: send_join_request_email.delay(join_request.pk))
@@ -287,7 +297,7 @@ def training_day_create(
                 % {"languages": ", ".join(offer.languages)}
             }
         )
-    _check_day_dates(date, booking_deadline, timezone.localdate())
+    _check_day_dates(date, booking_deadline, clock.today(offer.programme))
     day = TrainingDay(
         programme=programme,
         date=date,
@@ -320,7 +330,7 @@ def training_day_update(
     stay as booked (cancel the bookings and publish another day to move it)."""
     day = _locked_day(day.pk)
     _check_host(actor, day.programme)
-    today = timezone.localdate()
+    today = clock.today(day.programme)
     if day.date < today:
         raise ValidationError(_("This training day is over: it can no longer be changed."))
     held = _held(day)
@@ -375,7 +385,7 @@ def booking_request(
     probe = Booking(attendee_name=attendee_name, attendee_email=attendee_email)
     probe.clean_fields(exclude={f.name for f in Booking._meta.fields} - {"attendee_name", "attendee_email"})
     day = _locked_day(training_day.pk)
-    today = timezone.localdate()
+    today = clock.today(day.programme)
     if day.date < today:
         raise ValidationError(_("This training day (%(date)s) is in the past.") % {"date": day.date.isoformat()})
     if day.booking_deadline < today:
@@ -400,9 +410,8 @@ def booking_request(
             raise
         raise _already_on_the_day(attendee_email) from None
     _record(booking, from_status="", actor=actor, side=MENTEE)
-    SeatProposal.objects.filter(candidate=candidate, training_day=day, status=SeatProposal.Status.OPEN).update(
-        status=SeatProposal.Status.BOOKED
-    )
+    for proposal in SeatProposal.objects.filter(candidate=candidate, training_day=day, status=SeatProposal.Status.OPEN):
+        seat_proposal_transition(proposal=proposal, to=SeatProposal.Status.BOOKED, actor=None)
     _on_commit_email(booking, status)
     return booking
 
@@ -430,7 +439,7 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
 
 def allowed_moves(booking: Booking, sides: set[str], today: date | None = None) -> list[str]:
     """The states these sides may move this booking to now (what the page offers)."""
-    today = today or timezone.localdate()
+    today = today or clock.today(booking.training_day.programme)
     moves = []
     for (from_status, to_status), rule in TRANSITIONS.items():
         if from_status == booking.status and rule.sides & sides and _in_time(rule, booking.training_day, today):
@@ -465,7 +474,7 @@ def booking_transition(*, booking: Booking, to: str, actor, reason: str = "", si
     acting = rule.sides & sides
     if not acting:
         raise PermissionDenied(_("You may not make this booking %(to)s.") % {"to": _label(to)})
-    today = timezone.localdate()
+    today = clock.today(day.programme)
     if not _in_time(rule, day, today):
         raise ValidationError(
             _("Attendance is marked on or after the day.")
@@ -480,7 +489,10 @@ def booking_transition(*, booking: Booking, to: str, actor, reason: str = "", si
     booking.save(update_fields=["status", "updated_at"])
     chosen = MENTOR if MENTOR in acting else next(iter(acting))
     _record(booking, from_status=from_status, actor=actor, side=chosen, reason=reason)
-    _on_commit_email(booking, to, by=chosen, reason=reason, was=from_status)
+    if chosen == REGISTRY:
+        _on_commit_email(booking, "promoted")
+    else:
+        _on_commit_email(booking, to, by=chosen, reason=reason, was=from_status)
     if from_status in SEAT_HOLDING and to not in SEAT_HOLDING:
         _promote_waiting(day)
     return booking
@@ -493,15 +505,13 @@ def _label(status: str) -> str:
 def _promote_waiting(day: TrainingDay) -> list[Booking]:
     """Under the day's lock: move waiting bookings to requested, oldest first, while seats are free."""
     promoted = []
-    if day.date < timezone.localdate():
+    if day.date < clock.today(day.programme):
         return promoted
     free = day.seats - _held(day)
     for booking in Booking.objects.filter(training_day=day, status=S.WAITING).order_by("id")[: max(free, 0)]:
-        booking.status = S.REQUESTED
-        booking.save(update_fields=["status", "updated_at"])
-        _record(booking, from_status=S.WAITING, actor=None, side=REGISTRY, reason=_("A seat became free."))
-        _on_commit_email(booking, "promoted")
-        promoted.append(booking)
+        promoted.append(
+            booking_transition(booking=booking, to=S.REQUESTED, actor=None, reason=_("A seat became free."))
+        )
     return promoted
 
 
@@ -530,10 +540,24 @@ def booking_rate(*, booking: Booking, actor, rating: int, comment: str = "") -> 
 def booking_reminders_send(*, today: date | None = None) -> dict[str, int]:
     """Reminders for confirmed bookings, 7 days and 1 day before, once each. Each reminder is
     claimed by an UPDATE … WHERE not yet sent, so two runs never send the same one twice; a booking
-    confirmed within the last day gets only the 1-day reminder."""
-    today = today or timezone.localdate()
+    confirmed within the last day gets only the 1-day reminder. "7 days before" counts in the host
+    programme's days (its time zone), unless ``today`` is given for all."""
     now = timezone.now()
-    confirmed = Booking.objects.filter(status=S.CONFIRMED, training_day__date__gte=today)
+    confirmed = Booking.objects.filter(status=S.CONFIRMED)
+    if today is not None:
+        return _reminders_send(confirmed.filter(training_day__date__gte=today), today, now)
+    zones = confirmed.values_list("training_day__programme__time_zone", flat=True).distinct()
+    sent = {"1": 0, "7": 0}
+    for zone in zones:
+        day = clock.today_in(zone, now)
+        counts = _reminders_send(
+            confirmed.filter(training_day__programme__time_zone=zone, training_day__date__gte=day), day, now
+        )
+        sent = {key: sent[key] + counts[key] for key in sent}
+    return sent
+
+
+def _reminders_send(confirmed, today: date, now) -> dict[str, int]:
     with transaction.atomic():
         one_day = list(
             confirmed.filter(training_day__date__lte=today + timedelta(days=1), reminder_1_sent_at__isnull=True)
@@ -598,12 +622,39 @@ def seat_proposals_confirm(*, actor, pairs: list[tuple[int, int, float]]) -> lis
     return created
 
 
+# A seat proposal's moves: (from, to) -> who (a capability, or REGISTRY: the registry, when the
+# candidate books the proposed day).
+PROPOSAL_TRANSITIONS: dict[tuple[str, str], str] = {
+    (SeatProposal.Status.OPEN, SeatProposal.Status.BOOKED): REGISTRY,
+    (SeatProposal.Status.OPEN, SeatProposal.Status.WITHDRAWN): MC.MANAGE,
+}
+
+
 @transaction.atomic
-def seat_proposal_withdraw(*, proposal: SeatProposal, actor) -> SeatProposal:
-    if not authority_for(actor).can(MC.MANAGE):
+def seat_proposal_transition(*, proposal: SeatProposal, to: str, actor) -> SeatProposal:
+    """The one way a seat proposal changes status, with its access-log row (the candidate's)."""
+    proposal = SeatProposal.objects.select_for_update().get(pk=proposal.pk)
+    who = PROPOSAL_TRANSITIONS.get((proposal.status, to))
+    if who is None:
+        raise ValidationError(
+            _("A proposal that is %(from)s cannot become %(to)s.")
+            % {"from": proposal.get_status_display().lower(), "to": str(SeatProposal.Status(to).label).lower()}
+        )
+    if (actor is None) != (who == REGISTRY) or (actor is not None and not authority_for(actor).can(who)):
         raise PermissionDenied(_("Only IOF staff withdraw proposals."))
-    SeatProposal.objects.filter(pk=proposal.pk, status=SeatProposal.Status.OPEN).update(
-        status=SeatProposal.Status.WITHDRAWN
+    from_status = proposal.status
+    proposal.status = to
+    proposal.save(update_fields=["status"])
+    programme_services.access_event_record(
+        programme=proposal.candidate,
+        actor=actor,
+        action=A.SEAT_PROPOSAL_MOVED,
+        proposal=proposal.pk,
+        training_day=proposal.training_day_id,
+        **{"from": from_status, "to": to},
     )
-    proposal.refresh_from_db()
     return proposal
+
+
+def seat_proposal_withdraw(*, proposal: SeatProposal, actor) -> SeatProposal:
+    return seat_proposal_transition(proposal=proposal, to=SeatProposal.Status.WITHDRAWN, actor=actor)

@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import clock
 from mentorship import matching, selectors, services
 from mentorship.forms import (
     BookingForm,
@@ -83,11 +83,10 @@ def _with_moves(bookings, access, side: str):
     """Each booking with the moves this member may offer. Every booking listed is of the page's
     programme on ``side`` (its days as mentor, its bookings as mentee), so the member's authority
     there, resolved once for the page, is their authority on each booking."""
-    today = timezone.localdate()
     sides = {side} if access.can(MC.TAKE_PART) else set()
     found = []
     for booking in bookings:
-        booking.moves = services.allowed_moves(booking, sides, today)
+        booking.moves = services.allowed_moves(booking, sides)  # in the host programme's days
         found.append(booking)
     return found
 
@@ -395,7 +394,7 @@ def champion(request, slug):
     offer = selectors.offer_of(programme)
     if offer is None or not offer.is_open:
         raise Http404
-    today = timezone.localdate()
+    today = clock.today(programme)
     return render(
         request,
         "mentorship/champion.html",

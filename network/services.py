@@ -32,6 +32,7 @@ from network.models import (
     ResourceStatus,
 )
 from network.permissions import NC
+from programmes import locks
 from programmes import services as programme_services
 from programmes.authority import authority_for
 from programmes.models import LANGUAGE_CODE_RE, AccessEvent, Programme
@@ -210,7 +211,7 @@ def _index(resource: Resource) -> None:
     resource.search_config = config
 
 
-def _save_resource(resource: Resource, values: dict, upload) -> Resource:
+def _save_resource(resource: Resource, values: dict, upload, actor) -> Resource:
     for name, value in values.items():
         setattr(resource, name, value)
     if upload is not None:
@@ -221,8 +222,16 @@ def _save_resource(resource: Resource, values: dict, upload) -> Resource:
     if bool(resource.url) == bool(resource.file):
         raise ValidationError({"url": _("Give either a link or a file (not both, not neither).")})
     resource.full_clean(exclude=["file", "search_vector", "proposed_by", "proposed_for"])
+    created = resource.pk is None
     resource.save()
     _index(resource)
+    programme_services.access_event_record(
+        programme=resource.proposed_for if created and resource.status == ResourceStatus.PROPOSED else None,
+        actor=actor,
+        action=AccessEvent.Action.RESOURCE_SAVED,
+        resource=resource.pk,
+        created=created,
+    )
     transaction.on_commit(public_cache.bump)
     return resource
 
@@ -231,7 +240,7 @@ def _save_resource(resource: Resource, values: dict, upload) -> Resource:
 def resource_create(*, actor, values: ResourceInput, upload=None) -> Resource:
     if not authority_for(actor).can(NC.CURATE):
         raise PermissionDenied(_("Only IOF staff curate the resource library."))
-    return _save_resource(Resource(status=ResourceStatus.PUBLISHED, proposed_by=actor), _check(values), upload)
+    return _save_resource(Resource(status=ResourceStatus.PUBLISHED, proposed_by=actor), _check(values), upload, actor)
 
 
 @transaction.atomic
@@ -240,7 +249,7 @@ def resource_propose(*, programme: Programme, actor, values: ResourceInput, uplo
     if not authority_for(actor, programme).can(NC.PUBLISH):
         raise PermissionDenied(_("Only the programme's lead can propose a resource."))
     resource = Resource(status=ResourceStatus.PROPOSED, proposed_by=actor, proposed_for=programme)
-    return _save_resource(resource, _check(values), upload)
+    return _save_resource(resource, _check(values), upload, actor)
 
 
 @transaction.atomic
@@ -251,7 +260,7 @@ def resource_update(*, resource: Resource, actor, values: ResourceInput, version
     if resource.version != version:
         raise EditConflict(_("Someone else changed this resource since you opened it. Nothing was saved: reload."))
     resource.version += 1
-    return _save_resource(resource, _check(values), upload)
+    return _save_resource(resource, _check(values), upload, actor)
 
 
 @transaction.atomic
@@ -271,10 +280,18 @@ def resource_transition(*, resource: Resource, to: str, actor, reason: str = "")
         raise PermissionDenied(_("Only IOF staff curate the resource library."))
     if reason_required and not reason.strip():
         raise ValidationError({"reason": _("Say why, for the lead who proposed it.")})
+    from_status = resource.status
     resource.status = to
     resource.decision_note = reason.strip() or resource.decision_note
     resource.version += 1
     resource.save(update_fields=["status", "decision_note", "version", "updated_at"])
+    programme_services.access_event_record(
+        programme=None,
+        actor=actor,
+        action=AccessEvent.Action.RESOURCE_MOVED,
+        resource=resource.pk,
+        **{"from": from_status, "to": to},
+    )
     transaction.on_commit(public_cache.bump)
     return resource
 
@@ -338,6 +355,7 @@ def calculator_parameters_save(*, actor, country: str, values: dict, sources: di
     missing = [name for name in (*PARAMETER_NAMES, "currency") if name not in parsed]
     if missing:
         raise ValidationError({name: _("This parameter is needed.") for name in missing})
+    locks.serialize(f"network.calculator.{country}")  # the first save of a country has no row to lock
     current = CalculatorParameters.objects.select_for_update().filter(country=country).first()
     if current is None:
         current = CalculatorParameters(country=country, version=0)
@@ -350,6 +368,13 @@ def calculator_parameters_save(*, actor, country: str, values: dict, sources: di
     current.version += 1
     current.full_clean()
     current.save()
+    programme_services.access_event_record(
+        programme=None,
+        actor=actor,
+        action=AccessEvent.Action.CALCULATOR_PARAMETERS_SAVED,
+        country=country,
+        version=current.version,
+    )
     return current
 
 

@@ -1,7 +1,6 @@
 """REST API of episodes: the CSV's field names, the same rules, the same all-or-nothing bulk."""
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +9,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from accounts import clock
 from patients import rules, selectors, services
 from patients.importer import ImportRejected, column_type_errors, dict_rows, episodes_import
 from patients.views import list_filters
@@ -179,7 +179,7 @@ class EpisodeListAPI(ProgrammeAPIView):
     )
     def get(self, request, programme_slug):
         episodes = selectors.episode_list(
-            self.programme, today=timezone.localdate(), **list_filters(request.query_params)
+            self.programme, today=clock.today(self.programme), **list_filters(request.query_params)
         )
         paginator = EpisodePagination()
         page = paginator.paginate_queryset(episodes, request, view=self)

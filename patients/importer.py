@@ -34,6 +34,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import clock
 from patients import rules
 from patients.services import programme_lock
 from programmes import rls
@@ -526,7 +527,7 @@ def episodes_import(
     streams such as files, where it nearly halves the time); lists (the bulk API) stay in-process.
     ``progress(rows)`` is called after each chunk with the rows checked so far (background imports).
     """
-    today = today or timezone.localdate()
+    today = today or clock.today(programme)
     if parallel is None:
         parallel = hasattr(os, "fork") and not isinstance(rows, list | tuple)
     with rls.programme_scope(programme.pk):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import clock
 from patients import rules
 from patients.models import AuditEntry, Episode, Patient
 from patients.rules import FieldError
@@ -88,9 +89,10 @@ def _patient_conflicts(patient: Patient, clean: dict) -> list[FieldError]:
     )
 
 
-def validate_episode(raw: dict, *, today: date | None = None) -> dict:
-    """Clean values or EpisodeInvalid: the one entry point for every caller's validation."""
-    clean, errors = rules.clean_episode(raw, today=today or timezone.localdate())
+def validate_episode(raw: dict, *, today: date) -> dict:
+    """Clean values or EpisodeInvalid: the one entry point for every caller's validation.
+    ``today`` is the programme's date (accounts/clock.py)."""
+    clean, errors = rules.clean_episode(raw, today=today)
     if errors:
         raise EpisodeInvalid(errors)
     return clean
@@ -103,12 +105,12 @@ def programme_lock(programme_id: int) -> None:
     referring to the programme take (an access-log row when someone opens an episode, stored KPI
     results), so reading and recomputing never wait for an import.
     """
-    Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).first()
+    return Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).first()
 
 
 def episode_check(*, programme: Programme, values: dict, episode: Episode | None = None) -> list[FieldError]:
     """Every problem with these values, without saving: the form's validation as the user types."""
-    clean, errors = rules.clean_episode(values, today=timezone.localdate())
+    clean, errors = rules.clean_episode(values, today=clock.today(programme))
     if errors:
         return errors
     if episode is not None:
@@ -131,7 +133,7 @@ def episode_check(*, programme: Programme, values: dict, episode: Episode | None
 @rls.scoped_to(lambda programme, **_: programme.pk)
 def episode_create(*, programme: Programme, actor, values: dict, source: str = "form") -> Episode:
     """Record an episode; a new patient_ref registers the patient, a known one adds a re-fracture."""
-    clean = validate_episode(values)
+    clean = validate_episode(values, today=clock.today(programme))
     programme_lock(programme.pk)
     now = timezone.now()
     patient = (
@@ -218,13 +220,13 @@ def episode_update(
     ``partial``: columns absent from ``values`` keep their stored value (PATCH, worklist actions).
     The patient's own columns cannot change here (see ``patient_update``).
     """
-    programme_lock(episode.programme_id)
+    locked_programme = programme_lock(episode.programme_id)
     current = _locked_episode(episode)
     if current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)
     stored = current.values()
     raw = {**stored, **values} if partial else {**{f: stored[f] for f in rules.PATIENT_FIELDS}, **values}
-    clean = validate_episode(raw)
+    clean = validate_episode(raw, today=clock.today(locked_programme))
     conflicts = _patient_conflicts(current.patient, clean)
     if clean["patient_ref"] != current.patient.patient_ref:
         conflicts.append(FieldError("patient_ref", _("cannot change on an episode; change it on the patient's page")))
@@ -291,7 +293,8 @@ def episode_delete(*, episode: Episode, actor, reason: str, expected_version: in
 @rls.scoped_to(lambda patient, **_: patient.programme_id)
 def patient_update(*, patient: Patient, actor, values: dict, expected_version: int) -> Patient:
     """Correct a patient's reference, sex or date of birth; every episode is re-checked against it."""
-    programme_lock(patient.programme_id)
+    locked_programme = programme_lock(patient.programme_id)
+    today = clock.today(locked_programme)
     current = Patient.objects.for_programme(patient.programme_id).select_for_update(no_key=True).get(pk=patient.pk)
     if current.version != expected_version:
         raise StaleEdit(current.updated_by, current.updated_at)
@@ -301,8 +304,8 @@ def patient_update(*, patient: Patient, actor, values: dict, expected_version: i
     for episode in episodes or [None]:
         raw = {**(episode.values() if episode else {"fracture_date": None, "fracture_site": "other"}), **new}
         if episode is None:
-            raw["fracture_date"] = timezone.localdate()
-        _clean, found = rules.clean_episode(raw, today=timezone.localdate())
+            raw["fracture_date"] = today
+        _clean, found = rules.clean_episode(raw, today=today)
         errors.extend(e for e in found if e.field in rules.PATIENT_FIELDS and e not in errors)
     if errors:
         raise EpisodeInvalid(errors)

@@ -7,10 +7,10 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from accounts import clock
 from patients import rules, selectors, services
 from patients.exports import EXPORT_COLUMNS, episode_rows
 from patients.forms import ContactForm, DeleteEpisodeForm, EpisodeForm, ImportForm, PatientForm
@@ -69,7 +69,7 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = list_filters(self.request.GET)
-        episodes = selectors.episode_list(self.programme, today=timezone.localdate(), **filters)
+        episodes = selectors.episode_list(self.programme, today=clock.today(self.programme), **filters)
         per_page = page_size(self.request.GET)
         # Page through ids (an index scan, however deep the page), then load that page's rows.
         page = Paginator(episodes.values_list("pk", flat=True), per_page).get_page(self.request.GET.get("page"))
@@ -218,7 +218,7 @@ class EpisodeDetailView(ProgrammeViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         episode = selectors.get_episode_for(self.programme, kwargs["pk"])
-        today = timezone.localdate()
+        today = clock.today(self.programme)
         context.update(
             episode=episode,
             patient=episode.patient,
@@ -333,7 +333,7 @@ class WorklistView(ProgrammeViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        today = timezone.localdate()
+        today = clock.today(self.programme)
         per_page = page_size(self.request.GET)
         group = self.request.GET.get("group", "")
         group = group if group in selectors.WORKLIST_GROUPS else ""
@@ -468,7 +468,7 @@ class ExportView(ProgrammeView):
 
     def get(self, request):
         filters = list_filters(request.GET)
-        episodes = selectors.episode_list(self.programme, today=timezone.localdate(), **filters)
+        episodes = selectors.episode_list(self.programme, today=clock.today(self.programme), **filters)
         access_event_record(
             programme=self.programme,
             actor=request.user,
@@ -480,6 +480,6 @@ class ExportView(ProgrammeView):
             scoped_stream(self.programme.pk, write_csv(episode_rows(episodes), EXPORT_COLUMNS)),
             content_type="text/csv; charset=utf-8",
         )
-        stamp = timezone.localdate().isoformat()
+        stamp = clock.today(self.programme).isoformat()
         response["Content-Disposition"] = f'attachment; filename="{self.programme.slug}-episodes-{stamp}.csv"'
         return response

@@ -135,7 +135,7 @@ class ProgrammeAdmin(AuthorityAdmin):
     actions = None
     fieldsets = [
         (None, {"fields": ["name", "slug", "institution", "status", "kpi_set"]}),
-        (_("Location"), {"fields": ["country", "city", "latitude", "longitude"]}),
+        (_("Location"), {"fields": ["country", "city", "latitude", "longitude", "time_zone"]}),
         (_("Service"), {"fields": ["care_setting", "languages", "public_profile"]}),
         (_("Record"), {"fields": ["data_changed_at", "created_at", "updated_at"]}),
     ]

@@ -90,6 +90,17 @@ PROGRAMMES = [
     ),
 ]
 
+# Each programme's clock (accounts/clock.py). Kazan keeps Moscow time, though the nearest principal
+# place in the time-zone table is Ulyanovsk's: a default to check, as the settings page says.
+TIME_ZONES = {
+    "yaroslavl-rech": "Europe/Moscow",
+    "lyon-sud": "Europe/Paris",
+    "milano-niguarda": "Europe/Rome",
+    "taipei-ntuh": "Asia/Taipei",
+    "sheffield-nhs": "Europe/London",
+    "kazan-candidate": "Europe/Moscow",
+}
+
 CASELOADS = {
     "yaroslavl-rech": {2025: (820, 190), 2026: (840, 200)},
     "lyon-sud": {2025: (1100, 260), 2026: (1120, 270)},
@@ -171,6 +182,7 @@ def load() -> list[tuple[str, str]]:
             "languages": languages,
             "care_setting": care,
             "status": status,
+            "time_zone": TIME_ZONES[slug],
         }
         programme = Programme.objects.filter(slug=slug).first()
         if programme is None:

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.clock import zone_names
 from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
 from programmes.models import (
@@ -104,6 +105,23 @@ class ProgrammeProfileForm(forms.Form):
     kpi_set = forms.ChoiceField(
         label=_("KPI set"), choices=KPI_SET_CHOICES, help_text=_("The KPI definitions the dashboard and reports use.")
     )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_('Decides the programme\'s "today": KPI dates, "not after today", due dates.'),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "—")] + [
+            (name, name.replace("_", " ")) for name in sorted(zone_names())
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("time_zone"):
+            data.pop("time_zone", None)  # not given: the stored zone stays
+        return data
 
     @classmethod
     def initial_for(cls, programme: Programme) -> dict:
@@ -114,6 +132,7 @@ class ProgrammeProfileForm(forms.Form):
             "city": programme.city,
             "care_setting": programme.care_setting,
             "languages": ";".join(programme.languages),
+            "time_zone": programme.time_zone,
         }
 
     def clean_languages(self):

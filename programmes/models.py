@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.clock import default_zone, validate_zone
 from clinical.kpi_sets import DEFAULT_KPI_SET, KPI_SET_CHOICES
 from programmes.tenancy import ProgrammeOwnedModel
 
@@ -51,6 +52,17 @@ class Programme(models.Model):
     institution = models.CharField(_("institution"), max_length=200, blank=True)
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=120, blank=True)
+    # The programme's clock (programmes/clock.py): an IANA name; filled from the country when blank.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text=_(
+            'Decides the programme\'s "today" (KPI dates, "not after today", due dates). Empty: the '
+            "country's zone nearest the coordinates."
+        ),
+    )
     latitude = models.DecimalField(
         _("latitude"),
         max_digits=9,
@@ -110,6 +122,13 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.time_zone and self.country:
+            self.time_zone = default_zone(self.country, self.latitude, self.longitude)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "time_zone"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -273,6 +292,12 @@ class AccessEvent(ProgrammeOwnedModel):
         JOIN_REQUEST_APPROVED = "join_request_approved", _("Request to join approved")
         JOIN_REQUEST_DECLINED = "join_request_declined", _("Request to join declined")
         SEAT_PROPOSED = "seat_proposed", _("Training-day seat proposed to a candidate site")
+        SEAT_PROPOSAL_MOVED = "seat_proposal_moved", _("Training-day seat proposal booked or withdrawn")
+        RESOURCE_MOVED = "resource_moved", _("Library resource published, declined or withdrawn")
+        RESOURCE_SAVED = "resource_saved", _("Library resource added or changed")
+        CALCULATOR_PARAMETERS_SAVED = "calculator_parameters_saved", _("Benefits calculator parameters saved")
+        CATALOGUE_COPIED = "catalogue_copied", _("Recognition catalogue copied to a draft")
+        CATALOGUE_PUBLISHED = "catalogue_published", _("Recognition catalogue published")
 
     programme = models.ForeignKey(
         Programme,

@@ -53,5 +53,24 @@ def global_role_holders(*, include_superusers: bool):
 
 
 def global_access_log(limit: int = 50) -> QuerySet[AccessEvent]:
-    """Grants and revokes of global authority (no programme), newest first."""
-    return AccessEvent.objects.global_events().select_related("actor", "subject")[:limit]
+    """Grants and revokes of global authority and changes of accounts (no programme), newest first;
+    not the other global rows (library, calculator, catalogue), which are not about people."""
+    return (
+        AccessEvent.objects.global_events()
+        .filter(action__in=AUTHORITY_ACTIONS)
+        .select_related("actor", "subject")[:limit]
+    )
+
+
+A = AccessEvent.Action
+AUTHORITY_ACTIONS = [
+    A.GLOBAL_ROLE_GRANTED,
+    A.GLOBAL_ROLE_REVOKED,
+    A.ACCOUNT_DEACTIVATED,
+    A.ACCOUNT_REACTIVATED,
+    A.ACCOUNT_CHANGED,
+    A.PASSWORD_SET,
+    A.INVITATION_SENT,
+    A.INVITATION_REVOKED,
+    A.INVITATION_ACCEPTED,
+]

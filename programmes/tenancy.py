@@ -164,6 +164,7 @@ class ProgrammeAccess:
 
 def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
     """The programme and what the user may do there, or Http404 (missing and not-a-member look the same)."""
+    from accounts.clock import activate_reader_zone
     from programmes import rls
     from programmes.authority import programme_authority
     from programmes.models import Membership
@@ -178,6 +179,7 @@ def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
     if membership is None:
         raise Http404
     rls.activate(membership.programme_id)  # the rest of the request sees this programme's rows only
+    activate_reader_zone(user, membership.programme)  # times read in the reader's or the programme's zone
     return ProgrammeAccess(
         programme=membership.programme, membership=membership, authority=programme_authority(membership)
     )

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from accounts import clock
 from accounts.models import User
 from clinical.kpi_sets import IOF_2020
 from kpis.engine import compute_for_programme
+from programmes import locks
 from programmes.authority import authority_for
 from programmes.models import AccessEvent, Membership, Programme
 from programmes.services import access_event_record
@@ -44,21 +46,25 @@ from recognition.scoring import DOMAIN_NAMES, DOMAINS, NONE, SCORES
 
 # The KPI set recognition is judged on, whatever set a programme's dashboard uses.
 RECOGNITION_KPI_SET = IOF_2020.code
-# (from, to): the capability the actor needs and whether a comment is required.
-TRANSITIONS: dict[tuple[str, str], tuple[str, bool]] = {
-    (State.DRAFT, State.SUBMITTED): (RC.APPLY, False),
-    (State.SUBMITTED, State.UNDER_REVIEW): (RC.MANAGE, False),  # the second reviewer is assigned
-    (State.UNDER_REVIEW, State.SUBMITTED): (RC.MANAGE, False),  # a reviewer taken off before scoring
-    (State.UNDER_REVIEW, State.RECONCILIATION): (RC.SCORE, False),  # the second review is in, pairs differ
-    (State.UNDER_REVIEW, State.DECISION): (RC.SCORE, False),  # the second review is in, pairs agree
-    (State.RECONCILIATION, State.DECISION): (RC.MANAGE, False),  # the last disagreement adjudicated
-    (State.DECISION, State.RECOGNISED): (RC.MANAGE, False),
-    (State.DECISION, State.NOT_RECOGNISED): (RC.MANAGE, False),
+# Who moves an application by itself, as a consequence of another step (``actor=None``).
+SYSTEM = "system"
+# (from, to): who may make the move (capabilities, or SYSTEM) and whether a comment is required.
+TRANSITIONS: dict[tuple[str, str], tuple[frozenset[str], bool]] = {
+    (State.DRAFT, State.SUBMITTED): (frozenset({RC.APPLY}), False),
+    # The second reviewer is assigned (staff), or an application with its two reviewers is resubmitted.
+    (State.SUBMITTED, State.UNDER_REVIEW): (frozenset({RC.MANAGE, SYSTEM}), False),
+    (State.UNDER_REVIEW, State.SUBMITTED): (frozenset({RC.MANAGE}), False),  # a reviewer taken off before scoring
+    # The second review is in: pairs differ, or agree. The registry moves it (the reviewer stays unnamed).
+    (State.UNDER_REVIEW, State.RECONCILIATION): (frozenset({SYSTEM}), False),
+    (State.UNDER_REVIEW, State.DECISION): (frozenset({SYSTEM}), False),
+    (State.RECONCILIATION, State.DECISION): (frozenset({SYSTEM}), False),  # the last disagreement adjudicated
+    (State.DECISION, State.RECOGNISED): (frozenset({RC.MANAGE}), False),
+    (State.DECISION, State.NOT_RECOGNISED): (frozenset({RC.MANAGE}), False),
     # Changes requested: back to the programme, with the reasons.
-    (State.SUBMITTED, State.DRAFT): (RC.MANAGE, True),
-    (State.UNDER_REVIEW, State.DRAFT): (RC.MANAGE, True),
-    (State.RECONCILIATION, State.DRAFT): (RC.MANAGE, True),
-    (State.DECISION, State.DRAFT): (RC.MANAGE, True),
+    (State.SUBMITTED, State.DRAFT): (frozenset({RC.MANAGE}), True),
+    (State.UNDER_REVIEW, State.DRAFT): (frozenset({RC.MANAGE}), True),
+    (State.RECONCILIATION, State.DRAFT): (frozenset({RC.MANAGE}), True),
+    (State.DECISION, State.DRAFT): (frozenset({RC.MANAGE}), True),
 }
 PDF, PNG, JPEG = "application/pdf", "image/png", "image/jpeg"
 # Type from the first bytes, never from the name or the browser's claim.
@@ -121,7 +127,8 @@ def _require_manage(actor) -> None:
 def catalogue_copy(*, catalogue: CatalogueVersion, actor) -> CatalogueVersion:
     """A new draft version with the same standards, for IOF staff to edit before publishing."""
     _require_manage(actor)
-    number = (CatalogueVersion.objects.select_for_update().order_by("-number").first().number) + 1
+    locks.serialize("recognition.catalogue")  # two copies at once: 4 then 5, never two 4s
+    number = CatalogueVersion.objects.order_by("-number").values_list("number", flat=True).first() + 1
     copy = CatalogueVersion.objects.create(
         number=number,
         title=catalogue.title,
@@ -139,6 +146,9 @@ def catalogue_copy(*, catalogue: CatalogueVersion, actor) -> CatalogueVersion:
             text.pk = None
             text.standard = standard
             text.save()
+    access_event_record(
+        programme=None, actor=actor, action=AccessEvent.Action.CATALOGUE_COPIED, copied=catalogue.number, draft=number
+    )
     return copy
 
 
@@ -154,6 +164,13 @@ def catalogue_publish(*, catalogue: CatalogueVersion, actor) -> CatalogueVersion
         raise ValidationError(_("A catalogue needs the 13 standards, numbered 1 to 13, once each."))
     catalogue.published_at = timezone.now()
     catalogue.save(update_fields=["published_at"])
+    access_event_record(
+        programme=None,
+        actor=actor,
+        action=AccessEvent.Action.CATALOGUE_PUBLISHED,
+        version=catalogue.number,
+        thresholds=[str(t) for t in (catalogue.gold_threshold, catalogue.silver_threshold, catalogue.bronze_threshold)],
+    )
     return catalogue
 
 
@@ -167,7 +184,7 @@ def twelve_months_from(start: date) -> date:
 
 
 def _frozen(programme: Programme, start: date, end: date) -> tuple[dict, date]:
-    as_of = timezone.localdate()
+    as_of = clock.today(programme)
     return compute_for_programme(programme, start=start, end=end, as_of=as_of, kpi_set=RECOGNITION_KPI_SET), as_of
 
 
@@ -177,11 +194,12 @@ def latest_period_start(today: date | None = None) -> date:
     return date(today.year - 1, today.month, 1)
 
 
-def _check_period(start: date) -> tuple[date, date]:
+def _check_period(start: date, today: date) -> tuple[date, date]:
+    """The 12 months from ``start``, all ended by ``today`` (the programme's date)."""
     start = start.replace(day=1)
     end = twelve_months_from(start)
-    if end >= timezone.localdate():
-        latest = latest_period_start()
+    if end >= today:
+        latest = latest_period_start(today)
         raise ValidationError(
             {
                 "period_start": _("The 12 months must have ended: choose a start no later than %(latest)s.")
@@ -204,7 +222,7 @@ def application_start(*, programme: Programme, actor, period_start: date, domain
     catalogue = selectors.current_catalogue()
     if catalogue is None:
         raise ValidationError(_("No catalogue is published yet: IOF staff must publish one first."))
-    start, end = _check_period(period_start)
+    start, end = _check_period(period_start, clock.today(programme))
     figures, as_of = _frozen(programme, start, end)
     try:
         with transaction.atomic():
@@ -263,7 +281,7 @@ def application_refresh_kpis(*, application: Application, actor, period_start: d
     _require(actor, application, RC.APPLY)
     application = _locked(application)
     _require_draft(application)
-    start, end = _check_period(period_start or application.period_start)
+    start, end = _check_period(period_start or application.period_start, clock.today(application.programme))
     figures, as_of = _frozen(application.programme, start, end)
     return _bump(
         application,
@@ -430,7 +448,8 @@ def _domain_name(domain: str) -> str:
 @transaction.atomic
 def application_transition(*, application: Application, to: str, actor, reason: str = "") -> Application:
     """The one way an application changes state: refused unless the table has (from, to) and the
-    actor holds its capability; a comment where the table asks one. Recorded, and mailed."""
+    actor holds one of its capabilities, or, for the registry's own moves (``actor=None``), the
+    table lets the system make it; a comment where the table asks one. Recorded, and mailed."""
     application = _locked(application)
     rule = TRANSITIONS.get((application.state, to))
     if rule is None:
@@ -438,15 +457,17 @@ def application_transition(*, application: Application, to: str, actor, reason: 
             _("An application that is %(state)s cannot become %(to)s.")
             % {"state": application.get_state_display().lower(), "to": State(to).label.lower()}
         )
-    capability, needs_comment = rule
-    _require(actor, application, capability)
+    who, needs_comment = rule
+    if actor is None:
+        if SYSTEM not in who:
+            raise PermissionDenied(_("You may not do this with this application."))
+    elif not any(application_can(actor, application, capability) for capability in who - {SYSTEM}):
+        raise PermissionDenied(_("You may not do this with this application."))
     if needs_comment and not reason.strip():
         raise ValidationError({"comment": _("Say what the programme should change.")})
     from_state = application.state
-    fields = {"state": to}
-    if to == State.SUBMITTED:
-        fields["submitted_at"] = timezone.now()
-    application = _bump(application, None, **fields)
+    extra = {"submitted_at": timezone.now()} if to == State.SUBMITTED else {}
+    application = _bump(application, None, state=to, **extra)
     _record(application, from_state=from_state, to_state=to, actor=actor, comment=reason.strip())
     _notify(application, from_state, to, reason.strip())
     return application
@@ -474,16 +495,7 @@ def application_submit(*, application: Application, actor) -> Application:
     assignments = application.assignments.all()
     if len(assignments) == 2:
         assignments.update(submitted_at=None)
-        application = _system_move(application, State.UNDER_REVIEW, actor)
-    return application
-
-
-def _system_move(application: Application, to: str, actor) -> Application:
-    """A step that follows from another (the second reviewer assigned, the last score in)."""
-    from_state = application.state
-    application = _bump(application, None, state=to)
-    _record(application, from_state=from_state, to_state=to, actor=actor)
-    _notify(application, from_state, to, "")
+        application = application_transition(application=application, to=State.UNDER_REVIEW, actor=None)
     return application
 
 
@@ -540,8 +552,9 @@ def reviewer_assign(
     )
     if refusal:
         raise ValidationError({"reviewer": refusal})
-    due = due_date or timezone.localdate() + timedelta(days=settings.RECOGNITION_REVIEW_DAYS)
-    if due < timezone.localdate():
+    today = clock.today(application.programme)  # due dates count in the applicant programme's days
+    due = due_date or today + timedelta(days=settings.RECOGNITION_REVIEW_DAYS)
+    if due < today:
         raise ValidationError({"due_date": _("The due date cannot be in the past.")})
     assignment = ReviewAssignment.objects.create(
         application=application, reviewer=reviewer, assigned_by=actor, due_date=due
@@ -649,7 +662,7 @@ def review_submit(*, assignment: ReviewAssignment, actor) -> ReviewAssignment:
     if len(others) == 1 and others[0].submitted_at is not None:
         pairs = selectors.pair_scores(application)
         to = State.RECONCILIATION if any(p.disagree and p.adjudicated is None for p in pairs) else State.DECISION
-        application_transition(application=application, to=to, actor=actor)
+        application_transition(application=application, to=to, actor=None)  # the reviewer stays unnamed
     return assignment
 
 
@@ -677,7 +690,7 @@ def adjudication_save(
         defaults={"score": score, "comment": comment.strip(), "decided_by": actor},
     )
     if all(p.final is not None for p in selectors.pair_scores(application)):
-        application_transition(application=application, to=State.DECISION, actor=actor)
+        application_transition(application=application, to=State.DECISION, actor=None)
     return adjudication
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts import clock
 from accounts.models import User
 from programmes.forms import add_refusal, refusal_messages
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
@@ -51,7 +52,7 @@ class ProgrammeRecognitionView(ProgrammeViewMixin, TemplateView):
         context["applications"] = selectors.programme_applications(self.programme)
         context["recognition"] = selectors.current_recognition(self.programme)
         context["start_form"] = kwargs.get("start_form") or StartForm(
-            initial={"period_start": services.latest_period_start()}
+            initial={"period_start": services.latest_period_start(clock.today(self.programme))}
         )
         context["catalogue"] = selectors.current_catalogue()
         return context

@@ -610,3 +610,12 @@ def book(candidate, mentee):
         )
 
     return make
+
+
+def today_is(day):
+    """Patch the registry's clock to noon UTC of ``day``: every "today" (the programme's, the
+    reader's, Django's localdate) follows ``timezone.now``. Use as a context manager."""
+    from datetime import UTC, datetime, time
+    from unittest import mock
+
+    return mock.patch("django.utils.timezone.now", return_value=datetime.combine(day, time(12), tzinfo=UTC))

@@ -81,6 +81,9 @@ class ProgrammeFactory(factory.django.DjangoModelFactory):
     languages = ["en"]
     care_setting = "mixed"
     status = "active"
+    # The registry's zone, so that a test's "today" is the same whatever hour it runs at; the tests
+    # of each programme's own clock (tests/programmes/test_clock.py) give real zones.
+    time_zone = "UTC"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -258,7 +258,10 @@ def membership_grant_check(*, actor, user, programme: Programme, role: str) -> N
 
 @transaction.atomic
 def membership_grant(*, actor, user, programme: Programme, role: str) -> Membership:
-    """Give an existing person a role in a programme (IOF staff in the admin; invitations otherwise)."""
+    """Give an existing person a role in a programme (IOF staff in the admin; invitations otherwise).
+    Under the programme's lock, so two grants of the same person at once end in one membership and
+    one form error, never an IntegrityError."""
+    Programme.objects.select_for_update(no_key=True).filter(pk=programme.pk).first()
     membership_grant_check(actor=actor, user=user, programme=programme, role=role)
     membership = Membership.objects.create(user=user, programme=programme, role=role)
     access_event_record(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from accounts.clock import validate_zone
 from clinical.kpi_sets import KPI_SETS
 from programmes import rls
 from programmes.authority import Capability, authority_for, can_globally_or_in
@@ -44,6 +45,7 @@ PROGRAMME_COLUMNS = [
     "care_setting",
     "status",
     "kpi_set",
+    "time_zone",
 ]
 PROGRAMME_REQUIRED_COLUMNS = {"slug", "name", "country"}
 CARE_SETTING_ALIASES = {
@@ -137,6 +139,11 @@ def _country(value: str) -> str:
     return code
 
 
+def _time_zone(value: str) -> str:
+    validate_zone(value)
+    return value
+
+
 def kpi_set_code(value: str) -> str:
     if value not in KPI_SETS:
         raise ValidationError(
@@ -204,6 +211,7 @@ def programme_row_parse(row: dict[str, str], row_number: int) -> tuple[dict, lis
     take("care_setting", lambda raw: _choice(raw, CareSetting, _("care setting"), CARE_SETTING_ALIASES))
     take("status", lambda raw: _choice(raw, ProgrammeStatus, _("status")))
     take("kpi_set", kpi_set_code)
+    take("time_zone", _time_zone)
     has_lat = bool(row.get("latitude")) and "latitude" in values
     has_lon = bool(row.get("longitude")) and "longitude" in values
     if not row.get("latitude") and has_lon:
@@ -365,7 +373,9 @@ def expected_caseload_remove(*, programme: Programme, year: int, actor=None) -> 
 
 
 # What a programme's lead edits on the Settings page; IOF staff edit every field in the admin.
-LEAD_EDITABLE = frozenset({"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set"})
+LEAD_EDITABLE = frozenset(
+    {"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set", "time_zone"}
+)
 ADMIN_EDITABLE = LEAD_EDITABLE | {"slug", "status", "country", "latitude", "longitude"}
 
 

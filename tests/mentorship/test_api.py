@@ -1,11 +1,10 @@
 """The API contract: upcoming days for anyone logged in; seat requests by a candidate site's member."""
 
-from unittest import mock
-
 import pytest
 
 from accounts.services import api_token_create
 from mentorship.models import Booking
+from tests.conftest import today_is
 from tests.mentorship.conftest import days_from_today, publish_day
 
 DAYS = "/api/v1/mentorship/training-days/"
@@ -22,7 +21,7 @@ def body(candidate, n=1):
 def test_the_list_gives_upcoming_days_with_free_seats(day, book, login, lead, champion, mentor):
     book(day)
     past = publish_day(champion, mentor, in_days=5, deadline_in_days=1)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(6)):
+    with today_is(days_from_today(6)):
         listed = login(lead).get(DAYS).json()
     assert [d["id"] for d in listed] == [day.pk]
     assert past.pk not in [d["id"] for d in listed]
@@ -69,14 +68,14 @@ def test_the_same_attendee_twice_is_a_clear_400(day, candidate, mentee, login):
 
 
 def test_a_passed_deadline_is_a_clear_400(day, candidate, mentee, login):
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(24)):
+    with today_is(days_from_today(24)):
         response = login(mentee).post(bookings_url(day), body(candidate), content_type="application/json")
     assert response.status_code == 400
     assert response.json()["detail"] == f"Bookings for this day closed on {day.booking_deadline.isoformat()}."
 
 
 def test_a_past_day_is_a_clear_400(day, candidate, mentee, login):
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)):
+    with today_is(days_from_today(31)):
         response = login(mentee).post(bookings_url(day), body(candidate), content_type="application/json")
     assert response.status_code == 400
     assert "is in the past" in response.json()["detail"]

@@ -1,13 +1,12 @@
 """The booking rules: seats, waiting list, refusals, and the state machine by side and state."""
 
-from unittest import mock
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import ProgrammingError, transaction
 
 from mentorship import services
 from mentorship.models import Booking, BookingEvent, BookingStatus
+from tests.conftest import today_is
 from tests.mentorship.conftest import days_from_today, publish_day
 
 S = BookingStatus
@@ -62,7 +61,7 @@ def test_a_person_cancelled_may_ask_again(day, book, mentee):
 def test_no_booking_after_the_deadline(champion, mentor, book):
     day = publish_day(champion, mentor, in_days=10, deadline_in_days=3)
     with (
-        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(4)),
+        today_is(days_from_today(4)),
         pytest.raises(ValidationError, match="Bookings for this day closed on"),
     ):
         book(day)
@@ -71,13 +70,13 @@ def test_no_booking_after_the_deadline(champion, mentor, book):
 
 def test_the_deadline_day_itself_still_books(champion, mentor, book):
     day = publish_day(champion, mentor, in_days=10, deadline_in_days=3)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(3)):
+    with today_is(days_from_today(3)):
         assert book(day).status == S.REQUESTED
 
 
 def test_no_booking_of_a_past_day(day, book):
     with (
-        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)),
+        today_is(days_from_today(31)),
         pytest.raises(ValidationError, match="is in the past"),
     ):
         book(day)
@@ -194,14 +193,14 @@ def test_attendance_is_marked_only_from_the_day(day, book, mentor):
     booking = services.booking_transition(booking=book(day), to=S.CONFIRMED, actor=mentor)
     with pytest.raises(ValidationError, match="on or after the day"):
         services.booking_transition(booking=booking, to=S.ATTENDED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(30)):
+    with today_is(days_from_today(30)):
         assert services.booking_transition(booking=booking, to=S.ATTENDED, actor=mentor).status == S.ATTENDED
 
 
 def test_a_confirmed_seat_cannot_be_cancelled_after_the_day(day, book, mentor, mentee):
     booking = services.booking_transition(booking=book(day), to=S.CONFIRMED, actor=mentor)
     with (
-        mock.patch("django.utils.timezone.localdate", return_value=days_from_today(31)),
+        today_is(days_from_today(31)),
         pytest.raises(ValidationError, match="The day is over"),
     ):
         services.booking_transition(booking=booking, to=S.CANCELLED, actor=mentee, reason="late")
@@ -295,7 +294,7 @@ def test_a_coordinator_publishes_but_a_viewer_does_not(champion, make_member):
 
 def attended(day, book, mentor, n):
     booking = services.booking_transition(booking=book(day, n), to=S.CONFIRMED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(30)):
+    with today_is(days_from_today(30)):
         return services.booking_transition(booking=booking, to=S.ATTENDED, actor=mentor)
 
 

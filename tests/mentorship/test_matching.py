@@ -13,6 +13,7 @@ from django.utils import timezone
 from kpis.models import KpiResult
 from mentorship import matching, selectors
 from mentorship.matching import Day, Site
+from tests.conftest import today_is
 from tests.factories import ProgrammeFactory
 from tests.mentorship.conftest import open_offer, publish_day
 
@@ -282,7 +283,6 @@ def test_the_cohort_reads_waiting_candidates_and_free_seats(candidate, mentee, c
 
 
 def test_an_attended_visit_ends_the_wait_and_a_declined_one_does_not(candidate, mentee, champion, mentor, book):
-    from unittest import mock
 
     from mentorship import services
     from mentorship.models import BookingStatus as S
@@ -292,7 +292,7 @@ def test_an_attended_visit_ends_the_wait_and_a_declined_one_does_not(candidate, 
     services.booking_transition(booking=book(day, 1), to=S.DECLINED, actor=mentor, reason="Too early")
     assert [p.pk for p in selectors.candidates_waiting()] == [candidate.pk]
     booking = services.booking_transition(booking=book(day, 2), to=S.CONFIRMED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(30)):
+    with today_is(days_from_today(30)):
         services.booking_transition(booking=booking, to=S.ATTENDED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(60)):
+    with today_is(days_from_today(60)):
         assert list(selectors.candidates_waiting()) == []

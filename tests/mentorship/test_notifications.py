@@ -1,7 +1,5 @@
 """E-mails at each step, the .ics invitation and its CANCEL, and the reminders (once each)."""
 
-from unittest import mock
-
 import pytest
 from django.core import mail
 from icalendar import Calendar
@@ -9,6 +7,7 @@ from icalendar import Calendar
 from mentorship import services
 from mentorship.calendar import event_uid
 from mentorship.models import Booking, BookingStatus
+from tests.conftest import today_is
 from tests.mentorship.conftest import days_from_today
 
 S = BookingStatus
@@ -136,7 +135,7 @@ def test_a_seat_confirmed_the_day_before_gets_only_the_one_day_reminder(champion
 
     day = publish_day(champion, mentor, in_days=3, deadline_in_days=1)
     confirmed(day, book, mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(2)):
+    with today_is(days_from_today(2)):
         counts, sent = emails(lambda: services.booking_reminders_send())
     assert counts == {"1": 1, "7": 0}
     assert len(sent) == 1

@@ -3,6 +3,7 @@
 import pytest
 
 from mentorship.models import Booking, BookingStatus, TrainingDay
+from tests.conftest import today_is
 from tests.mentorship.conftest import publish_day
 
 S = BookingStatus
@@ -172,13 +173,12 @@ def test_a_candidate_sees_its_ranking(candidate, mentee, champion, login):
 
 
 def test_the_mentee_rates_an_attended_day(day, book, candidate, mentee, mentor, login):
-    from unittest import mock
 
     from mentorship import services
     from tests.mentorship.conftest import days_from_today
 
     booking = services.booking_transition(booking=book(day), to=S.CONFIRMED, actor=mentor)
-    with mock.patch("django.utils.timezone.localdate", return_value=days_from_today(30)):
+    with today_is(days_from_today(30)):
         services.booking_transition(booking=booking, to=S.ATTENDED, actor=mentor)
     response = login(mentee).post(
         f"/p/{candidate.slug}/mentorship/bookings/{booking.pk}/rate/", {"rating": "4", "comment": "Useful day"}

@@ -26,21 +26,25 @@ def benefits_url(programme):
     return reverse("network:benefits", kwargs={"programme_slug": programme.slug})
 
 
+# A country's calculator parameters, every one given (tests/security/test_races.py uses them too).
+GB_PARAMETERS = {
+    "currency": "GBP",
+    "risk_overall": "0.2",
+    "relative_risk_reduction": "0.25",
+    "hip_share": "0.3",
+    "hip_cost": "10000",
+    "non_hip_cost": "2000",
+    "fls_annual_cost": "50000",
+    "horizon_years": "2",
+}
+
+
 @pytest.fixture
 def gb_parameters(iof_staff):
     return services.calculator_parameters_save(
         actor=iof_staff,
         country="GB",
-        values={
-            "currency": "GBP",
-            "risk_overall": "0.2",
-            "relative_risk_reduction": "0.25",
-            "hip_share": "0.3",
-            "hip_cost": "10000",
-            "non_hip_cost": "2000",
-            "fls_annual_cost": "50000",
-            "horizon_years": "2",
-        },
+        values=GB_PARAMETERS,
         sources={"risk_overall": "Author A, 2019. A cited title.", "hip_cost": "Author B, 2016. Costs."},
         version=None,
     )

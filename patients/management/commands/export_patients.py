@@ -1,8 +1,8 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from accounts import clock
 from patients import selectors
 from patients.exports import EXPORT_COLUMNS, episode_rows
 from programmes import rls
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             self.export(programme, output)
 
     def export(self, programme, output):
-        episodes = selectors.episode_list(programme, today=timezone.localdate(), sort="fracture_date")
+        episodes = selectors.episode_list(programme, today=clock.today(programme), sort="fracture_date")
         try:
             target = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
         except OSError as exc:

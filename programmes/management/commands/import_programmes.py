@@ -8,7 +8,7 @@ from programmes.services import programme_import
 class Command(BaseCommand):
     help = (
         "Create or update programmes from a CSV file (columns: slug, name, institution, country, city, latitude, "
-        "longitude, languages, care_setting, status). All or nothing: any bad row and nothing is written."
+        "longitude, languages, care_setting, status, kpi_set, time_zone). All or nothing: any bad row and nothing is written."
     )
 
     def add_arguments(self, parser):
