@@ -1,5 +1,6 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -9,6 +10,7 @@ from accounts import clock
 from clinical.kpi_sets import KPI_SETS
 from kpis.engine import compute_for_programme
 from programmes.authority import Capability
+from programmes.inputs import StrictInteger, check_date_range
 from programmes.models import CASELOAD_YEARS, MAX_EXPECTED_FRACTURES, ExpectedCaseload
 from programmes.permissions import ProgrammeAPIView
 from programmes.services import expected_caseload_set
@@ -33,9 +35,13 @@ def _day(params, name, default=None) -> date:
             raise exceptions.ValidationError({name: f"required: {name}=YYYY-MM-DD"})
         return default
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        check_date_range(day, name)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({name: exc.messages}) from None
     except ValueError:
         raise exceptions.ValidationError({name: f"'{value}' is not a date in YYYY-MM-DD form"}) from None
+    return day
 
 
 class KpiAPI(ProgrammeAPIView):
@@ -62,9 +68,9 @@ class KpiAPI(ProgrammeAPIView):
 
 
 class CaseloadSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=CASELOAD_YEARS.start, max_value=CASELOAD_YEARS.stop - 1)
-    non_spine = serializers.IntegerField(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
-    spine = serializers.IntegerField(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
+    year = StrictInteger(min_value=CASELOAD_YEARS.start, max_value=CASELOAD_YEARS.stop - 1)
+    non_spine = StrictInteger(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
+    spine = StrictInteger(min_value=0, max_value=MAX_EXPECTED_FRACTURES)
 
 
 class ExpectedCaseloadAPI(ProgrammeAPIView):

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from mentorship import selectors, services
 from mentorship.models import Booking
+from programmes.inputs import StrictEmail, StrictSlug, StrictText
 from programmes.tenancy import resolve_programme_access
 
 
@@ -30,9 +31,9 @@ class TrainingDaySerializer(serializers.Serializer):
 
 
 class BookingRequestSerializer(serializers.Serializer):
-    candidate = serializers.SlugField(max_length=64)
-    attendee_name = serializers.CharField(max_length=200)
-    attendee_email = serializers.EmailField()
+    candidate = StrictSlug(max_length=64)
+    attendee_name = StrictText(max_length=200)
+    attendee_email = StrictEmail()
 
 
 class BookingSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from mentorship.models import MAX_SEATS, MAX_YEARLY_FRACTURES, BookingStatus, Topic
+from programmes.inputs import DateInRange
 from programmes.models import CareSetting
 from programmes.services import parse_languages
 
@@ -68,10 +69,10 @@ class JoinRequestForm(forms.Form):
 
 
 class TrainingDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = DateInRange(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS)
     language = forms.ChoiceField(label=_("Language"))
-    booking_deadline = forms.DateField(label=_("Booking deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    booking_deadline = DateInRange(label=_("Booking deadline"), widget=forms.DateInput(attrs={"type": "date"}))
     address = forms.CharField(label=_("Address"), max_length=300)
     agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
 

@@ -34,6 +34,7 @@ from mentorship.models import (
 from mentorship.permissions import MC, MENTEE, MENTOR, REGISTRY, booking_sides
 from programmes import services as programme_services
 from programmes.authority import authority_for
+from programmes.inputs import check_date_range
 from programmes.models import AccessEvent, Programme, ProgrammeStatus
 from recognition.services import EditConflict
 
@@ -262,6 +263,13 @@ def _check_host(actor, programme: Programme) -> None:
 
 def _check_day_dates(day_date: date, deadline: date, today: date) -> None:
     errors = {}
+    for field, value, label in (("date", day_date, _("The date")), ("booking_deadline", deadline, _("The deadline"))):
+        try:
+            check_date_range(value, label)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     if day_date <= today:
         errors["date"] = _("A training day must be in the future.")
     if deadline < today:

@@ -8,6 +8,7 @@ from network.models import NUMERIC_PARAMETERS, ResourceKind
 from network.selectors import LEVELS
 from network.services import ResourceInput
 from patients.rules import FRACTURE_SITES
+from programmes.inputs import DateInRange
 from programmes.models import CareSetting
 
 
@@ -84,7 +85,7 @@ class ResourceForm(forms.Form):
         required=False,
         help_text=_("PDF, DOCX, PPTX, XLSX, PNG or JPEG; give a file or a link."),
     )
-    last_reviewed = forms.DateField(label=_("Last reviewed"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_reviewed = DateInRange(label=_("Last reviewed"), widget=forms.DateInput(attrs={"type": "date"}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -35,6 +35,7 @@ from network.permissions import NC
 from network.public_cache import summary
 from programmes import services as programme_services
 from programmes.forms import add_refusal, refusal_messages
+from programmes.inputs import int_param
 from programmes.models import AccessEvent
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
@@ -406,7 +407,7 @@ class StaffResourcesView(GlobalCapabilityRequired, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        item = get_object_or_404(Resource, pk=request.POST.get("resource"))
+        item = get_object_or_404(Resource, pk=int_param(request.POST, "resource", required=True))
         try:
             services.resource_transition(
                 resource=item, to=request.POST.get("to", ""), actor=request.user, reason=request.POST.get("reason", "")

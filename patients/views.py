@@ -139,6 +139,8 @@ class EpisodeCreateView(EpisodeFormMixin, ProgrammeView):
 
     def get(self, request):
         form, patient = self._form()
+        if patient is not None:  # the form shows the patient's reference and date of birth
+            patient_data_read(request, self.programme, "episode_new", patient=patient.pk)
         return self.render_form(form, patient=patient)
 
     def post(self, request):
@@ -158,6 +160,7 @@ class EpisodeUpdateView(EpisodeFormMixin, ProgrammeView):
         episode = selectors.get_episode_for(self.programme, pk)
         initial = rules.texts(episode.values())
         form = EpisodeForm(initial={**initial, "version": episode.version}, patient_locked=True)
+        patient_data_read(request, self.programme, "episode_edit", episode=episode.pk)
         return self.render_form(form, episode=episode, patient=episode.patient)
 
     def post(self, request, pk):
@@ -249,6 +252,8 @@ class EpisodeDeleteView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["episode"] = episode = selectors.get_episode_for(self.programme, kwargs["pk"])
         context["form"] = kwargs.get("form") or DeleteEpisodeForm(initial={"version": episode.version})
+        if self.request.method == "GET":
+            patient_data_read(self.request, self.programme, "episode_delete", episode=episode.pk)
         return context
 
     def post(self, request, pk):
@@ -292,6 +297,8 @@ class PatientUpdateView(ProgrammeViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         patient = selectors.get_patient_for(self.programme, kwargs["pk"])
         context["patient"] = patient
+        if self.request.method == "GET":
+            patient_data_read(self.request, self.programme, "patient_edit", patient=patient.pk)
         context["form"] = kwargs.get("form") or PatientForm(
             initial={
                 "version": patient.version,
@@ -474,7 +481,8 @@ class ExportView(ProgrammeView):
             actor=request.user,
             action=AccessEvent.Action.EXPORTED,
             format="csv",
-            filters={k: str(v) for k, v in filters.items() if v},
+            # The search's shape, not its text: a typed patient reference would otherwise reach the log.
+            filters={k: ("…" if k == "q" else str(v)) for k, v in filters.items() if v},
         )
         response = StreamingHttpResponse(
             scoped_stream(self.programme.pk, write_csv(episode_rows(episodes), EXPORT_COLUMNS)),

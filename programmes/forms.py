@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.clock import zone_names
 from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
+from programmes.inputs import DateInRange
 from programmes.models import (
     ALL_ROLES,
     CASELOAD_YEARS,
@@ -147,14 +148,20 @@ class AccessLogFilterForm(forms.Form):
 
     action = forms.ChoiceField(label=_("What"), required=False)
     who = forms.CharField(label=_("Who (name or e-mail)"), required=False, max_length=100)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = DateInRange(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = DateInRange(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         from programmes.models import AccessEvent
 
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Anything")), *AccessEvent.Action.choices]
+        from programmes.activity import CHANGED
+
+        self.fields["action"].choices = [
+            ("", _("Anything")),
+            (CHANGED, _("Patient data changed")),
+            *AccessEvent.Action.choices,
+        ]
 
 
 class ExpectedCaseloadForm(forms.Form):

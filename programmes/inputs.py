@@ -2,10 +2,11 @@
 
 Bad input gets a 400 that says what and where, never a 500, and nothing is written:
 
-- ``HostileInputMiddleware``: a NUL character (``\\0``) in the address, a query parameter or a form
-  field is refused before any view runs (PostgreSQL cannot store it in text).
+- ``HostileInputMiddleware``: a NUL character (``\\0``) or a lone UTF-16 surrogate in the address,
+  a query parameter or a form field is refused before any view runs (PostgreSQL cannot store it).
 - ``StrictJSONParser`` (the API's parser): JSON nested deeper than ``MAX_JSON_DEPTH``, strings with
-  NUL, ``NaN``/``Infinity``, numbers that overflow, and integers outside a 64-bit range are refused.
+  NUL or a lone surrogate (``"\\ud800"``: no UTF-8 for it; the message names the field's path),
+  ``NaN``/``Infinity``, numbers that overflow, and integers outside a 64-bit range are refused.
 - ``int_param``: an integer from a query string or form (an id, a version), or a 400.
 - ``api_exception_handler``: a ``BadRequest`` raised under the API answers as JSON like DRF's errors.
 
@@ -17,13 +18,16 @@ from __future__ import annotations
 import codecs
 import json
 import math
+from datetime import date
 
+from django import forms
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -38,14 +42,39 @@ def nul_message(where: str) -> str:
     }
 
 
-def _nul_in(request) -> str | None:
-    """Where the request carries a NUL character, in words, or None."""
-    if NUL in request.path:
-        return _("The address")
+def surrogate_in(text: str) -> bool:
+    """A lone UTF-16 surrogate (JSON's "\\ud800" alone): it has no UTF-8 form, so PostgreSQL cannot store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def surrogate_message(where: str) -> str:
+    return _(
+        "%(where)s contains a lone UTF-16 surrogate (half of a character pair), which is not text: remove it "
+        "and send again."
+    ) % {"where": where}
+
+
+def _unstorable_in(request) -> tuple[str, str] | None:
+    """Where the request carries text that cannot be stored, in words, and which kind ("nul" or
+    "surrogate"), or None."""
+
+    def kind(text: str) -> str | None:
+        return "nul" if NUL in text else ("surrogate" if surrogate_in(text) else None)
+
+    found = kind(request.path)
+    if found:
+        return _("The address"), found
     for label, params in ((_("query parameter"), request.GET), (_("form field"), _form(request))):
         for name, values in params.lists():
-            if NUL in name or any(NUL in value for value in values):
-                return _("The %(kind)s '%(name)s'") % {"kind": label, "name": name.replace(NUL, "\\0")}
+            for text in (name, *values):
+                found = kind(text)
+                if found:
+                    shown = name.replace(NUL, "\\0").encode("utf-8", "backslashreplace").decode("utf-8")
+                    return _("The %(kind)s '%(name)s'") % {"kind": label, "name": shown}, found
     return None
 
 
@@ -69,9 +98,10 @@ class HostileInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        where = _nul_in(request)
-        if where is not None:
-            return bad_request_response(request, nul_message(where))
+        found = _unstorable_in(request)
+        if found is not None:
+            where, kind = found
+            return bad_request_response(request, nul_message(where) if kind == "nul" else surrogate_message(where))
         return self.get_response(request)
 
 
@@ -132,10 +162,17 @@ def _check_structure(value, path: str = "$", depth: int = 1) -> None:
                 raise exceptions.ParseError(
                     f"the text at {where} contains a NUL character (\\u0000), which is not allowed"
                 )
+            if surrogate_in(item):
+                raise exceptions.ParseError(
+                    f"the text at {where} contains a lone UTF-16 surrogate (half of a character pair, such as "
+                    "\\ud800), which is not text"
+                )
         elif isinstance(item, dict):
             for key, child in item.items():
-                if NUL in key:
-                    raise exceptions.ParseError(f"a key in {where} contains a NUL character (\\u0000)")
+                if NUL in key or surrogate_in(key):
+                    raise exceptions.ParseError(
+                        f"a key in {where} contains a NUL character or a lone surrogate, which is not text"
+                    )
                 stack.append((child, f"{where}.{key}", level + 1))
         elif isinstance(item, list):
             stack.extend((child, f"{where}[{index}]", level + 1) for index, child in enumerate(item))
@@ -167,3 +204,73 @@ def api_exception_handler(exc, context):
     if isinstance(exc, BadRequest):
         return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
     return exception_handler(exc, context)
+
+
+# --- API input fields: JSON's types as sent -----------------------------------------------------
+# DRF's fields coerce: CharField stores 4242 as "4242", IntegerField takes " 802 ". A client that
+# sends a number where text belongs (or text where a number belongs) has a bug the registry should
+# name, not hide. Every serializer that reads request data uses these (tests/security/test_api_types.py).
+
+
+class StrictText(serializers.CharField):
+    default_error_messages = {"not_text": _("Send text (a JSON string), not %(kind)s.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictSlug(StrictText, serializers.SlugField):
+    pass
+
+
+class StrictEmail(StrictText, serializers.EmailField):
+    pass
+
+
+class StrictInteger(serializers.IntegerField):
+    default_error_messages = {"not_integer": _("Send a whole number (a JSON number), not %(kind)s.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_integer", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+# --- Dates: a sane range everywhere ----------------------------------------------------------------
+# A date a person types is between 1900 and a few years ahead: 9999-12-31 is valid to Python but
+# overflows every computation that adds a month or a year to it (a 12-month period, a calendar file).
+
+EARLIEST_DATE = date(1900, 1, 1)
+YEARS_AHEAD = 5
+
+
+def latest_date(today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+
+
+def check_date_range(value: date | None, label: str) -> None:
+    """``ValidationError`` naming ``label`` when ``value`` is before 1900 or more than a few years ahead."""
+    if value is None:
+        return
+    latest = latest_date()
+    if not EARLIEST_DATE <= value <= latest:
+        raise ValidationError(
+            _("%(label)s must be between %(first)s and %(last)s, not %(value)s.")
+            % {
+                "label": label,
+                "first": EARLIEST_DATE.isoformat(),
+                "last": latest.isoformat(),
+                "value": value.isoformat(),
+            }
+        )
+
+
+class DateInRange(forms.DateField):
+    """A form's date, refused outside the sane range with a message on the field."""
+
+    def validate(self, value):
+        super().validate(value)
+        check_date_range(value, str(self.label or _("The date")))

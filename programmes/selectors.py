@@ -20,23 +20,6 @@ def programme_pending_invitations(programme: Programme) -> list[Invitation]:
     return [i for i in invitations.select_related("invited_by") if not i.is_expired]
 
 
-def programme_access_log(
-    programme: Programme, *, action: str = "", who: str = "", since=None, until=None, limit: int = 200
-) -> QuerySet[AccessEvent]:
-    """The programme's access log, newest first, narrowed by action, person (name or e-mail
-    containing ``who``) and dates (inclusive)."""
-    events = AccessEvent.objects.for_programme(programme).select_related("actor")
-    if action:
-        events = events.filter(action=action)
-    if who:
-        events = events.filter(Q(actor__email__icontains=who) | Q(actor__full_name__icontains=who))
-    if since:
-        events = events.filter(created_at__date__gte=since)
-    if until:
-        events = events.filter(created_at__date__lte=until)
-    return events.order_by("-created_at", "-id")[:limit]
-
-
 def programme_caseloads(programme: Programme) -> QuerySet[ExpectedCaseload]:
     return ExpectedCaseload.objects.for_programme(programme).order_by("-year")
 
@@ -44,7 +27,6 @@ def programme_caseloads(programme: Programme) -> QuerySet[ExpectedCaseload]:
 def global_role_holders(*, include_superusers: bool):
     """People holding a global role, for the grant page."""
     from django.contrib.auth import get_user_model
-    from django.db.models import Q
 
     holders = Q(is_reviewer=True) | Q(is_iof_staff=True)
     if include_superusers:

@@ -9,7 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts import ratelimit
-from programmes import selectors, services
+from programmes import activity, selectors, services
 from programmes.authority import Capability
 from programmes.forms import (
     AcceptInvitationForm,
@@ -55,8 +55,8 @@ class TeamView(ProgrammeViewMixin, TemplateView):
         log_filter = AccessLogFilterForm(self.request.GET or None)
         filters = log_filter.cleaned_data if log_filter.is_valid() else {}
         context["log_filter"] = log_filter
-        context["access_log"] = selectors.programme_access_log(
-            self.programme, **{k: v for k, v in filters.items() if v}
+        context["access_log"] = activity.programme_activity(
+            self.programme, activity.Filters(**{k: v for k, v in filters.items() if v})
         )
         context["invitation_valid_days"] = settings.INVITATION_VALID_DAYS
         return context
@@ -266,15 +266,28 @@ class StaffInvitationView(GlobalCapabilityRequired, TemplateView):
         form = StaffInvitationForm(request.POST)
         if form.is_valid():
             try:
-                _invitation, token = services.invitation_create(actor=request.user, **form.cleaned_data)
+                invitation, token = services.invitation_create(actor=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as exc:
                 add_refusal(form, exc)
             else:
-                messages.success(
-                    request,
-                    _("Invitation sent to %(email)s. Single-use link: %(url)s")
-                    % {"email": form.cleaned_data["email"], "url": services.invitation_url(token)},
-                )
+                if invitation.programme_id is not None:
+                    # Into a programme: e-mailed only. Shown as a link, it would let IOF staff invite an
+                    # address of their own and read the programme's patients; the programme's lead sees
+                    # the invitation on the Team page and can withdraw it.
+                    messages.success(
+                        request,
+                        _(
+                            "Invitation e-mailed to %(email)s. The link goes to that address only; the programme's "
+                            "lead sees the invitation on the Team page and can withdraw it."
+                        )
+                        % {"email": form.cleaned_data["email"]},
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Invitation sent to %(email)s. Single-use link: %(url)s")
+                        % {"email": form.cleaned_data["email"], "url": services.invitation_url(token)},
+                    )
                 return redirect("staff_invitations")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 

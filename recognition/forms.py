@@ -1,11 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from programmes.inputs import DateInRange
 from recognition.models import DOMAIN_CHOICES
 
 
 class StartForm(forms.Form):
-    period_start = forms.DateField(
+    period_start = DateInRange(
         label=_("First month of the 12-month period"),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
@@ -41,4 +42,4 @@ class CommentForm(forms.Form):
 
 class AssignForm(forms.Form):
     reviewer = forms.IntegerField(widget=forms.HiddenInput)
-    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    due_date = DateInRange(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}), required=False)

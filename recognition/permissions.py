@@ -8,6 +8,7 @@
 
 from programmes.authority import authority_for, extend_role, global_roles, register_object_roles
 from programmes.models import Role
+from programmes.services.grants import refuse_membership_when
 
 
 class RecognitionCapability:
@@ -23,14 +24,40 @@ ASSIGNED_REVIEWER = "assigned_reviewer"
 
 
 def _assigned_roles(actor, application) -> set[str]:
+    from programmes.models import Membership
     from recognition.models import ReviewAssignment
 
-    # The grant lasts while the person is still a reviewer: revoking the global role ends it.
+    # The grant lasts while the person is still a reviewer (revoking the global role ends it) and has
+    # no conflict of interest: a member of the applicant programme never reviews it. Asked on every
+    # action, not only when staff assign.
     if "reviewer" not in global_roles(actor):
         return set()
-    if ReviewAssignment.objects.filter(application_id=application.pk, reviewer_id=actor.pk).exists():
-        return {ASSIGNED_REVIEWER}
-    return set()
+    if not ReviewAssignment.objects.filter(application_id=application.pk, reviewer_id=actor.pk).exists():
+        return set()
+    if Membership.objects.filter(programme_id=application.programme_id, user_id=actor.pk).exists():
+        return set()
+    return {ASSIGNED_REVIEWER}
+
+
+def _reviews_programme(user, programme) -> str | None:
+    """A person assigned to review a programme's open application may not join that programme."""
+    from django.utils.translation import gettext as _
+
+    from recognition.models import ReviewAssignment, State
+
+    if user is None or user.pk is None:
+        return None
+    reviewing = ReviewAssignment.objects.filter(
+        reviewer_id=user.pk,
+        application__programme_id=programme.pk,
+        application__state__in=[State.SUBMITTED, State.UNDER_REVIEW, State.RECONCILIATION, State.DECISION],
+    ).exists()
+    if not reviewing:
+        return None
+    return _(
+        "%(email)s reviews this programme's recognition application: a reviewer never belongs to the programme "
+        "they review. IOF staff must take them off the review first."
+    ) % {"email": user.email}
 
 
 def register() -> None:
@@ -43,6 +70,7 @@ def register() -> None:
     extend_role("iof_staff", {RC.READ, RC.MANAGE})
     extend_role("superuser", {RC.READ, RC.MANAGE})
     register_object_roles(Application, _assigned_roles, {ASSIGNED_REVIEWER: {RC.READ, RC.SCORE}})
+    refuse_membership_when(_reviews_programme)
 
 
 def application_can(actor, application, capability: str) -> bool:

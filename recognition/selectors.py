@@ -295,6 +295,17 @@ def staff_open_applications(actor) -> int | None:
     return Application.objects.all_programmes().filter(state__in=OPEN_STATES).count()
 
 
+def assignments_in_order(application: Application):
+    """The application's reviews in the order that names them "Reviewer A" and "Reviewer B"."""
+    return application.assignments.order_by("assigned_at", "pk")
+
+
+def reviewer_letter(application: Application, user) -> str | None:
+    """ "A" or "B" when ``user`` reviews this application: how the applicant knows them."""
+    ids = list(assignments_in_order(application).values_list("reviewer_id", flat=True))
+    return "AB"[ids.index(user.pk) % 2] if getattr(user, "pk", None) in ids else None
+
+
 def returned_comments(application: Application) -> list[tuple[str, str]]:
     """When changes were requested: the reviewers' comments, per pair, without their names."""
     if (
@@ -303,7 +314,7 @@ def returned_comments(application: Application) -> list[tuple[str, str]]:
     ):
         return []
     found = []
-    for index, assignment in enumerate(application.assignments.order_by("assigned_at", "pk")):
+    for index, assignment in enumerate(assignments_in_order(application)):
         for score in assignment.scores.exclude(comment="").order_by("standard", "domain"):
             where = {"letter": "AB"[index % 2], "number": score.standard, "domain": scoring.DOMAIN_NAMES[score.domain]}
             found.append((_("Reviewer %(letter)s, standard %(number)s, %(domain)s") % where, score.comment))

@@ -26,6 +26,7 @@ from clinical.kpi_sets import IOF_2020
 from kpis.engine import compute_for_programme
 from programmes import locks
 from programmes.authority import authority_for
+from programmes.inputs import check_date_range
 from programmes.models import AccessEvent, Membership, Programme
 from programmes.services import access_event_record
 from recognition import selectors
@@ -196,6 +197,7 @@ def latest_period_start(today: date | None = None) -> date:
 
 def _check_period(start: date, today: date) -> tuple[date, date]:
     """The 12 months from ``start``, all ended by ``today`` (the programme's date)."""
+    check_date_range(start, _("The first month"))
     start = start.replace(day=1)
     end = twelve_months_from(start)
     if end >= today:
@@ -412,6 +414,7 @@ def evidence_read(*, evidence: EvidenceFile, actor):
     """The file's bytes for a permitted reader; the download is written to the access log."""
     application = evidence.application
     _require(actor, application, RC.READ)
+    letter = selectors.reviewer_letter(application, actor)  # the applicant's log says "Reviewer A", not a name
     access_event_record(
         programme=application.programme,
         actor=actor,
@@ -419,6 +422,7 @@ def evidence_read(*, evidence: EvidenceFile, actor):
         application=application.pk,
         evidence=evidence.pk,
         name=evidence.original_name,
+        **({"reviewer": letter} if letter else {}),
     )
     return evidence.file.open("rb")
 

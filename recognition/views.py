@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 from accounts import clock
 from accounts.models import User
 from programmes.forms import add_refusal, refusal_messages
+from programmes.inputs import int_param
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 from recognition import scoring, selectors, services
 from recognition.forms import AssignForm, CommentForm, DomainsForm, EvidenceForm, StartForm
@@ -450,7 +451,7 @@ class StaffApplicationView(GlobalCapabilityRequired, TemplateView):
                 messages.success(request, _("%(name)s assigned.") % {"name": reviewer.display_name})
             elif action == "unassign":
                 assignment = get_object_or_404(
-                    ReviewAssignment, pk=request.POST.get("assignment", 0) or 0, application=application
+                    ReviewAssignment, pk=int_param(request.POST, "assignment", required=True), application=application
                 )
                 services.reviewer_unassign(assignment=assignment, actor=request.user)
                 messages.success(request, _("Reviewer taken off."))

@@ -39,6 +39,24 @@ class InvitationInvalid(Exception):
 
 # --- Who may ---------------------------------------------------------------------------------
 
+# Reasons from the apps above why a person may not join a programme (recognition: a reviewer never
+# belongs to a programme they review). Each takes (user, programme) and returns a message or None.
+_membership_refusals: list = []
+
+
+def refuse_membership_when(check) -> None:
+    if check not in _membership_refusals:
+        _membership_refusals.append(check)
+
+
+def membership_refusal(user, programme) -> str | None:
+    """Why ``user`` may not become a member of ``programme`` (a registered rule), or None."""
+    for check in _membership_refusals:
+        reason = check(user, programme)
+        if reason:
+            return reason
+    return None
+
 
 def _refuse_self(actor, user, what: str) -> None:
     if actor is not None and user is not None and actor.pk == user.pk:
@@ -176,6 +194,9 @@ def invitation_accept(*, token: str, user=None, full_name: str = "", password: s
         defaults={"email": invitation.email, "verified": True, "primary": True},
     )
     sender = invitation.invited_by
+    refusal = membership_refusal(user, invitation.programme) if invitation.programme_id is not None else None
+    if refusal:
+        raise InvitationInvalid("conflict", refusal)
     if invitation.programme_id is not None:
         membership, created = Membership.objects.get_or_create(
             user=user, programme=invitation.programme, defaults={"role": invitation.role}
@@ -254,6 +275,9 @@ def membership_grant_check(*, actor, user, programme: Programme, role: str) -> N
                 % {"email": user.email, "programme": programme}
             }
         )
+    refusal = membership_refusal(user, programme)
+    if refusal:
+        raise ValidationError({"user": refusal})
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """One door: every login passes allauth's second-factor stage, the admin's included, and every
 request checks that *this session* passed it when the person has an authenticator."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -113,3 +115,30 @@ def test_a_colleague_elsewhere_cannot_stop_a_password_login(programme, lead):
     )
     assert client.post("/accounts/2fa/authenticate/", {"code": totp_code()}).status_code == 302
     assert client.get(f"/p/{programme.slug}/").status_code == 200
+
+
+def test_an_invitation_iof_staff_send_into_a_programme_is_e_mailed_only(
+    programme, lead, iof_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    from programmes.models import Invitation
+
+    client = client_for(iof_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/invitations/",
+            {"email": "mine@elsewhere.example", "programme": programme.pk, "role": "viewer"},
+            follow=True,
+        )
+    page = response.content.decode()
+    assert "Invitation e-mailed to mine@elsewhere.example" in page
+    invitation = Invitation.objects.get(email="mine@elsewhere.example")
+    assert not re.search(r"/invitations/[A-Za-z0-9_-]{20,}", page)  # no link for the sender to open themselves
+    [mail] = [m for m in mailoutbox if "mine@elsewhere.example" in m.to]
+    assert re.search(r"/invitations/[A-Za-z0-9_-]{20,}", mail.body)
+    # The programme's lead sees it and can withdraw it.
+    team = client_for(lead).get(f"/p/{programme.slug}/team/").content.decode()
+    assert "mine@elsewhere.example" in team
+    withdraw = client_for(lead).post(f"/p/{programme.slug}/team/invitations/{invitation.pk}/revoke/")
+    assert withdraw.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None

@@ -241,3 +241,59 @@ def test_the_programme_switcher_refuses_a_malformed_programme(login, slug, db):
     response = login(None).get("/switch-programme/", {"programme": slug})
     assert response.status_code == 400
     assert "is not a programme's short name" in text(response)
+
+
+# --- Lone surrogates and JSON types ----------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_api_json_is_a_400_naming_the_field(client, programme):
+    body = '{"patient_ref": "P-\\ud800", "sex": "F"}'  # valid JSON, but half of a character pair
+    before = stored()
+    response = client.post(api(programme, "episodes/"), data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert "$.patient_ref" in response.json()["detail"]
+    assert "surrogate" in response.json()["detail"]
+    assert stored() == before
+
+
+def test_a_lone_surrogate_in_a_booking_is_a_400(login, day, mentee, candidate):
+    response = login(mentee).post(
+        f"/api/v1/mentorship/training-days/{day.pk}/bookings/",
+        data='{"candidate": "'
+        + candidate.slug
+        + '", "attendee_name": "Anna \\udfff", "attendee_email": "a@k.example"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "$.attendee_name" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("attendee_name", 4242), ("attendee_email", 1), ("candidate", True), ("attendee_name", None)]
+)
+def test_the_booking_api_takes_text_as_text_only(login, day, mentee, candidate, field, value):
+    payload = {"candidate": candidate.slug, "attendee_name": "Anna", "attendee_email": "anna@kazan.example"}
+    payload[field] = value
+    response = login(mentee).post(
+        f"/api/v1/mentorship/training-days/{day.pk}/bookings/",
+        data=json.dumps(payload),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+@pytest.mark.parametrize("value", [" 802 ", "802", 802.5, True])
+def test_the_caseload_api_takes_numbers_as_numbers_only(login, programme, lead, value):
+    payload = {"year": 2026, "non_spine": value, "spine": 10}
+    response = login(lead).post(
+        api(programme, "expected-caseload/"), data=json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "non_spine" in response.json()
+    ok = login(lead).post(
+        api(programme, "expected-caseload/"),
+        data=json.dumps({**payload, "non_spine": 802}),
+        content_type="application/json",
+    )
+    assert ok.status_code == 200

@@ -1,0 +1,150 @@
+"""The lead's one list of who viewed, exported, imported and changed what in their programme.
+
+Two records feed it, merged by time and filtered the same way: the access log (this app) and, from
+the apps above, any source registered with ``register_source`` (patients registers its audit
+trail of every change to a patient or an episode). Each row is told as a sentence in the reader's
+language ("changed DXA date from — to 2026-11-23"), not as keys and values. A reviewer who read
+the programme's recognition evidence is "Reviewer A" or "B", never named to the applicant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from programmes.models import AccessEvent, Programme
+
+CHANGED = "changed"  # the filter's value for the registered sources' rows (changes of data)
+
+
+@dataclass(frozen=True)
+class Activity:
+    at: datetime
+    who: str
+    what: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    action: str = ""
+    who: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+_sources: list[Callable[[Programme, Filters, int], list[Activity]]] = []
+
+
+def register_source(source: Callable[[Programme, Filters, int], list[Activity]]) -> None:
+    if source not in _sources:
+        _sources.append(source)
+
+
+def programme_activity(programme: Programme, filters: Filters = Filters(), limit: int = 200) -> list[Activity]:
+    """The latest ``limit`` rows of every source that match, newest first."""
+    rows: list[Activity] = []
+    if filters.action != CHANGED:
+        rows += _access_log(programme, filters, limit)
+    if filters.action in ("", CHANGED):
+        for source in _sources:
+            rows += source(programme, filters, limit)
+    rows.sort(key=lambda row: row.at, reverse=True)
+    return rows[:limit]
+
+
+def narrowed(rows, filters: Filters, *, at: str):
+    """``rows`` (with an ``actor``) narrowed by person (name or e-mail containing ``who``) and by
+    dates (inclusive) of their ``at`` field: the same filters for every source."""
+    if filters.who:
+        rows = rows.filter(Q(actor__email__icontains=filters.who) | Q(actor__full_name__icontains=filters.who))
+    if filters.since:
+        rows = rows.filter(**{f"{at}__date__gte": filters.since})
+    if filters.until:
+        rows = rows.filter(**{f"{at}__date__lte": filters.until})
+    return rows
+
+
+def _access_log(programme: Programme, filters: Filters, limit: int) -> list[Activity]:
+    events = narrowed(AccessEvent.objects.for_programme(programme).select_related("actor"), filters, at="created_at")
+    if filters.action:
+        events = events.filter(action=filters.action)
+    return [
+        Activity(at=e.created_at, who=_who(e), what=e.get_action_display(), detail=describe(e))
+        for e in events.order_by("-created_at", "-id")[:limit]
+    ]
+
+
+def _who(event: AccessEvent) -> str:
+    letter = (event.detail or {}).get("reviewer")
+    if letter:
+        return _("Reviewer %(letter)s") % {"letter": letter}
+    return event.actor.display_name if event.actor else _("the registry")
+
+
+def _read_what() -> dict[str, str]:
+    return {
+        "episode_list": _("the episode list"),
+        "episode": _("episode %(episode)s"),
+        "episode_edit": _("episode %(episode)s, to change it"),
+        "episode_delete": _("episode %(episode)s, to delete it"),
+        "episode_new": _("patient %(patient)s, to add an episode"),
+        "patient": _("patient %(patient)s"),
+        "patient_edit": _("patient %(patient)s, to correct it"),
+        "worklist": _("the worklist"),
+        "kpi_drilldown": _("the patients behind %(kpi)s"),
+        "benefits_pdf": _("the benefits calculator's PDF"),
+    }
+
+
+def _detail_labels() -> dict[str, str]:
+    return {
+        "email": _("address"),
+        "role": _("role"),
+        "before": _("before"),
+        "rows": _("rows"),
+        "episodes": _("episodes"),
+        "created": _("created"),
+        "updated": _("updated"),
+        "unchanged": _("unchanged"),
+        "format": _("format"),
+        "filters": _("filters"),
+        "name": _("file"),
+        "year": _("year"),
+        "source": _("source"),
+        "page": _("page"),
+    }
+
+
+def describe(event: AccessEvent) -> str:
+    """The event's detail as words: what was read, and the rest as "label value" phrases."""
+    detail = dict(event.detail or {})
+    parts = []
+    what = detail.pop("what", None)
+    via = detail.pop("via", None)
+    for internal in ("reviewer", "application", "evidence", "request", "proposal", "training_day", "resource"):
+        detail.pop(internal, None)
+    if what:
+        template = _read_what().get(what)
+        try:
+            parts.append(template % detail if template else str(what).replace("_", " "))
+        except (KeyError, TypeError, ValueError):
+            parts.append(str(what).replace("_", " "))
+        for used in ("episode", "patient", "kpi"):
+            detail.pop(used, None)
+        if via == "api":
+            parts[-1] += " " + _("(through the API)")
+    labels = _detail_labels()
+    for key, value in detail.items():
+        if value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        parts.append(f"{labels.get(key, str(key).replace('_', ' '))} {value}")
+    return "; ".join(parts)
