@@ -34,7 +34,6 @@ def register() -> None:
         extend_role(role, {MC.TAKE_PART})
     extend_role(Role.LEAD, {MC.OFFER})
     extend_role("iof_staff", {MC.MANAGE})
-    extend_role("superuser", {MC.MANAGE})
 
 
 def booking_sides(actor, booking) -> set[str]:

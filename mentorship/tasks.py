@@ -17,7 +17,7 @@ from accounts.models import User
 from mentorship.calendar import booking_ics
 from mentorship.models import Booking, BookingStatus, JoinRequest, SeatProposal
 from mentorship.permissions import MC
-from programmes.authority import roles_holding
+from programmes.authority import people_holding, roles_holding
 from recognition.tasks import DATABASE_RETRY, EMAIL_RETRY
 
 # Who hears of each event: the mentor's side (the offer's contact), the mentee's side (the
@@ -114,7 +114,8 @@ def send_join_request_email(request_id: int) -> int:
     if join_request is None:
         return 0
     if join_request.status == JoinRequest.Status.PENDING:
-        recipients = User.objects.filter(is_active=True, is_iof_staff=True).values_list("email", flat=True)
+        # Whoever decides on requests to join (IOF staff, superusers): by capability.
+        recipients = User.objects.filter(pk__in=people_holding(MC.MANAGE)).values_list("email", flat=True)
         subject = _("Request to join the mentorship programme: %(name)s")
         fallbacks = []
     elif join_request.status == JoinRequest.Status.DECLINED:

@@ -26,4 +26,3 @@ def register() -> None:
         extend_role(role, {NC.CALCULATE})
     extend_role(Role.LEAD, {NC.PUBLISH})
     extend_role("iof_staff", {NC.CURATE})
-    extend_role("superuser", {NC.CURATE})

@@ -8,12 +8,9 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self):
         from accounts.mfa import require_mfa_when
+        from programmes.authority import needs_two_factors
         from programmes.models import Membership
 
-        require_mfa_when(_leads_a_programme, depends_on=Membership)
-
-
-def _leads_a_programme(user) -> bool:
-    from programmes.models import Membership, Role
-
-    return Membership.objects.filter(user_id=user.pk, role=Role.LEAD).exists()
+        # The two-factor rule is the resolver's (programmes.authority.TWO_FACTOR_ROLES): global roles
+        # and a programme's lead; the answer is forgotten when a membership changes.
+        require_mfa_when(needs_two_factors, depends_on=Membership)

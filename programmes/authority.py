@@ -64,9 +64,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     # global scope. Reviewers act on the applications assigned to them (object scope, recognition).
     "reviewer": frozenset(),
     "iof_staff": _IOF_STAFF,
-    "superuser": _IOF_STAFF | {C.SUPERUSER_GRANT, C.ACCOUNTS_SECURITY, C.PATIENTS_ADMIN},
+    # Only what a superuser may do beyond IOF staff: the rest is IOF staff's (ROLE_INCLUDES).
+    "superuser": frozenset({C.SUPERUSER_GRANT, C.ACCOUNTS_SECURITY, C.PATIENTS_ADMIN}),
 }
+# A role that holds everything another role holds, whatever an app adds to that role later: a
+# superuser is IOF staff plus their own extras, computed at look-up (no app extends both by hand).
+ROLE_INCLUDES: dict[str, tuple[str, ...]] = {"superuser": ("iof_staff",)}
 PROGRAMME_ROLES = tuple(Role.values)
+GLOBAL_ROLES = ("reviewer", "iof_staff", "superuser")
+# The roles whose holders must use two-factor authentication (accounts.mfa asks ``needs_two_factors``).
+TWO_FACTOR_ROLES = frozenset({"reviewer", "iof_staff", "superuser", Role.LEAD})
 
 
 @dataclass(frozen=True)
@@ -87,15 +94,18 @@ class Authority:
 
 
 NOBODY = Authority(frozenset(), frozenset())
-_object_role_finders: dict[type, Callable] = {}
+_object_role_finders: dict[type, list[Callable]] = {}
 
 
 def register_object_roles(model: type, finder: Callable, capabilities: dict[str, Iterable[str]]) -> None:
     """An app declares object-scoped grants: ``finder(actor, obj)`` returns the actor's roles on
-    ``obj``, and ``capabilities`` what each of those roles allows."""
-    _object_role_finders[model] = finder
+    ``obj``, and ``capabilities`` what each of those roles allows. Several apps may register for one
+    model, and a role's capabilities are merged with what it already allows, never replaced."""
+    finders = _object_role_finders.setdefault(model, [])
+    if finder not in finders:
+        finders.append(finder)
     for role, allowed in capabilities.items():
-        ROLE_CAPABILITIES[role] = frozenset(allowed)
+        extend_role(role, allowed)
 
 
 def extend_role(role: str, capabilities: Iterable[str]) -> None:
@@ -104,10 +114,18 @@ def extend_role(role: str, capabilities: Iterable[str]) -> None:
     ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES.get(role, frozenset()) | frozenset(capabilities)
 
 
+def role_capabilities(role: str) -> frozenset[str]:
+    """What ``role`` allows: its own capabilities and those of the roles it includes."""
+    found = set(ROLE_CAPABILITIES.get(role, frozenset()))
+    for included in ROLE_INCLUDES.get(role, ()):
+        found |= role_capabilities(included)
+    return frozenset(found)
+
+
 def _capabilities(roles: Iterable[str]) -> frozenset[str]:
     found: set[str] = set()
     for role in roles:
-        found |= ROLE_CAPABILITIES.get(role, frozenset())
+        found |= role_capabilities(role)
     return frozenset(found)
 
 
@@ -141,9 +159,9 @@ def authority_for(actor, scope=None) -> Authority:
     programme_id = getattr(scope, "programme_id", None)
     if programme_id is not None:
         authority = programme_authority(membership_of(actor, programme_id))
-    finder = _object_role_finders.get(type(scope))
-    if finder is not None and actor is not None and actor.is_authenticated and actor.is_active:
-        roles = authority.roles | frozenset(finder(actor, scope))
+    finders = _object_role_finders.get(type(scope), [])
+    if finders and actor is not None and actor.is_authenticated and actor.is_active:
+        roles = authority.roles.union(*(frozenset(finder(actor, scope)) for finder in finders))
         authority = Authority(roles, _capabilities(roles), authority.membership)
     return authority
 
@@ -155,4 +173,38 @@ def can_globally_or_in(actor, programme, *, globally: str, there: str) -> bool:
 
 def roles_holding(capability: str, roles: Iterable[str] = PROGRAMME_ROLES) -> frozenset[str]:
     """Which of these roles (by default the programme roles) allow the capability."""
-    return frozenset(role for role in roles if capability in ROLE_CAPABILITIES.get(role, frozenset()))
+    return frozenset(role for role in roles if capability in role_capabilities(role))
+
+
+def people_holding(capability: str, programme=None) -> list[int]:
+    """The ids of the active people who hold ``capability``: globally (through a global role), or,
+    with ``programme``, through their membership there. Whom to tell is chosen by what they may do,
+    so a superuser who may decide on recognition is told as IOF staff are."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from accounts.models import GLOBAL_ROLE_FIELDS
+
+    if programme is not None:
+        roles = roles_holding(capability)
+        return list(
+            Membership.objects.filter(programme=programme, role__in=roles, user__is_active=True)
+            .order_by("user_id")
+            .values_list("user_id", flat=True)
+        )
+    roles = roles_holding(capability, GLOBAL_ROLES)
+    if not roles:
+        return []
+    holders = Q()
+    for role in roles:
+        holders |= Q(**{GLOBAL_ROLE_FIELDS[role]: True})
+    return list(get_user_model().objects.filter(holders, is_active=True).order_by("pk").values_list("pk", flat=True))
+
+
+def needs_two_factors(user) -> bool:
+    """The two-factor rule, asked of the same grants: a global role, or a role in a programme, that
+    is in ``TWO_FACTOR_ROLES``."""
+    if global_roles(user) & TWO_FACTOR_ROLES:
+        return True
+    programme_roles = [role for role in TWO_FACTOR_ROLES if role in PROGRAMME_ROLES]
+    return Membership.objects.filter(user_id=user.pk, role__in=programme_roles).exists()

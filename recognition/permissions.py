@@ -68,7 +68,6 @@ def register() -> None:
     extend_role(Role.LEAD, {RC.APPLY})
     extend_role("reviewer", {RC.QUEUE})
     extend_role("iof_staff", {RC.READ, RC.MANAGE})
-    extend_role("superuser", {RC.READ, RC.MANAGE})
     register_object_roles(Application, _assigned_roles, {ASSIGNED_REVIEWER: {RC.READ, RC.SCORE}})
     refuse_membership_when(_reviews_programme)
 

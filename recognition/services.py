@@ -25,7 +25,7 @@ from accounts.models import User
 from clinical.kpi_sets import IOF_2020
 from kpis.engine import compute_for_programme
 from programmes import locks
-from programmes.authority import authority_for
+from programmes.authority import authority_for, people_holding
 from programmes.inputs import check_date_range
 from programmes.models import AccessEvent, Membership, Programme
 from programmes.services import access_event_record
@@ -105,15 +105,14 @@ def _on_commit_email(event: str, application: Application, user_ids, **extra) ->
 
 
 def _lead_ids(programme) -> list[int]:
-    return list(
-        Membership.objects.filter(programme=programme, role="lead", user__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
+    """Who is told of the programme's application: those who may apply for it."""
+    return people_holding(RC.APPLY, programme)
 
 
 def _staff_ids() -> list[int]:
-    return list(User.objects.filter(is_iof_staff=True, is_active=True).values_list("pk", flat=True))
+    """Who is told of submissions and completed reviews: whoever may manage recognition (IOF staff,
+    superusers), by capability, not by a flag."""
+    return people_holding(RC.MANAGE)
 
 
 # --- Catalogue -------------------------------------------------------------------------------------
@@ -600,6 +599,23 @@ def reviewer_unassign(*, assignment: ReviewAssignment, actor) -> None:
             actor=actor,
             reason=_("A reviewer was taken off; another is to be assigned."),
         )
+
+
+def may_apply(actor, application: Application) -> bool:
+    """The rule every change of an application by its programme asks (the page asks it too):
+    the actor may apply for the programme, and the application is still a draft."""
+    return application.is_editable and application_can(actor, application, RC.APPLY)
+
+
+def may_score(actor, assignment: ReviewAssignment) -> bool:
+    """The rule every scoring action asks (the page asks it too): the assigned reviewer, still
+    holding the capability (no conflict of interest), while under review and not yet submitted."""
+    return (
+        assignment.reviewer_id == getattr(actor, "pk", None)
+        and assignment.submitted_at is None
+        and assignment.application.state == State.UNDER_REVIEW
+        and application_can(actor, assignment.application, RC.SCORE)
+    )
 
 
 def _require_reviewer(assignment: ReviewAssignment, actor) -> Application:

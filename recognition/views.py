@@ -105,7 +105,7 @@ class ApplicationView(ApplicationMixin, TemplateView):
         context["evidence_form"] = EvidenceForm()
         context["checklist"] = services.submission_checklist(application)
         context["conflicts"] = kwargs.get("conflicts", [])
-        context["may_apply"] = self.access.can(RC.APPLY) and application.is_editable
+        context["may_apply"] = services.may_apply(self.request.user, application)
         context["returned_comments"] = selectors.returned_comments(application)
         return context
 
@@ -329,7 +329,7 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         context["both_done"] = both_done
         context["pairs"] = selectors.pair_scores(application) if both_done else []
         context["problems"] = services.review_problems(assignment) if not assignment.submitted_at else []
-        context["may_score"] = assignment.submitted_at is None and application.state == State.UNDER_REVIEW
+        context["may_score"] = services.may_score(self.request.user, assignment)
         return context
 
     def post(self, request, *args, **kwargs):
