@@ -1,5 +1,6 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import SAFE_METHODS
 
 from accounts import ratelimit
 from accounts.mfa import MFA_REQUIRED_MESSAGE, mfa_missing
@@ -22,13 +23,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             ratelimit.failed(request, "api_token")
             raise exceptions.AuthenticationFailed("Give the token after the word Bearer, with no spaces in it.")
-        user = api_token_authenticate(header[1].decode(errors="replace"))
-        if user is None:
+        token = api_token_authenticate(header[1].decode(errors="replace"))
+        if token is None:
             ratelimit.failed(request, "api_token")
-            raise exceptions.AuthenticationFailed("Unknown, revoked or mistyped API token.")
-        if mfa_missing(user):
+            raise exceptions.AuthenticationFailed("Unknown, revoked, expired or mistyped API token.")
+        if mfa_missing(token.user):
             raise exceptions.PermissionDenied(MFA_REQUIRED_MESSAGE)
-        return user, None
+        if token.read_only and request.method not in SAFE_METHODS:
+            raise exceptions.PermissionDenied("This API token is read-only: it may read (GET), not change anything.")
+        return token.user, token
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'

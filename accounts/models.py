@@ -184,6 +184,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Every token ends (API_TOKEN_DAYS by default); a read-only token only reads (GET, HEAD, OPTIONS).
+    expires_at = models.DateTimeField(_("expires"), null=True)
+    read_only = models.BooleanField(_("read-only"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,4 +198,8 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

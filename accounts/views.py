@@ -23,6 +23,7 @@ def _profile(request, **extra):
             "has_mfa": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
             "tokens": ApiToken.objects.filter(user=request.user),
             "time_zones": sorted(clock.zone_names()),
+            "token_days": settings.API_TOKEN_DAYS,
             **extra,
         },
     )
@@ -40,7 +41,16 @@ def profile(request):
 @login_required
 @require_POST
 def token_create(request):
-    token, key = api_token_create(user=request.user, name=request.POST.get("name", ""))
+    days = request.POST.get("days", "").strip()
+    try:
+        token, key = api_token_create(
+            user=request.user,
+            name=request.POST.get("name", ""),
+            days=int(days) if days.isdigit() else None,
+            read_only=request.POST.get("read_only") == "on",
+        )
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
     # Shown in this response only: the database keeps a hash.
     return _profile(request, new_token=token, new_key=key)
 

@@ -286,7 +286,7 @@ AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Failed tries per client address allowed in a window (count, seconds): unknown invitation links,
 # unknown API tokens (accounts.ratelimit). The public API has its own rate (PUBLIC_API_RATE).
-FAILURE_LIMITS = {"invitation": (20, 600), "api_token": (30, 60)}
+FAILURE_LIMITS = {"invitation": (20, 600), "api_token": (30, 60), "join_request": (5, 3600)}
 # Sessions end after this much inactivity (each request starts the period again).
 SESSION_COOKIE_AGE = env.int("SESSION_INACTIVITY_SECONDS", default=30 * 60)
 # ...written again at most once a minute, not on every request (accounts.sessions).
@@ -299,6 +299,13 @@ MFA_ADAPTER = "accounts.mfa.RequiredMfaAdapter"
 # Accept the code of the 30-second period before and after too: ward computers' clocks drift.
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# Places (seats and waiting places together) one candidate site may hold on one training day; 0: no
+# limit (the default: the specification lets one site's requests queue on the waiting list).
+MENTORSHIP_PLACES_PER_CANDIDATE = env.int("MENTORSHIP_PLACES_PER_CANDIDATE", default=0)
+# Waiting places on one training day, whoever holds them.
+MENTORSHIP_WAITING_PER_DAY = env.int("MENTORSHIP_WAITING_PER_DAY", default=100)
+# How long a new personal API token lasts unless its owner chooses (1 to 365 days).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 
 # --- E-mail --------------------------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):

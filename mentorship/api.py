@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from mentorship import selectors, services
 from mentorship.models import Booking
-from programmes.inputs import StrictEmail, StrictSlug, StrictText
+from programmes.inputs import StrictEmail, StrictLine, StrictSlug
 from programmes.tenancy import resolve_programme_access
 
 
@@ -32,7 +32,7 @@ class TrainingDaySerializer(serializers.Serializer):
 
 class BookingRequestSerializer(serializers.Serializer):
     candidate = StrictSlug(max_length=64)
-    attendee_name = StrictText(max_length=200)
+    attendee_name = StrictLine(max_length=200)
     attendee_email = StrictEmail()
 
 

@@ -5,7 +5,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from mentorship.models import MAX_SEATS, MAX_YEARLY_FRACTURES, BookingStatus, Topic
-from programmes.inputs import DateInRange
+from programmes.inputs import DateInRange, OneLine
 from programmes.models import CareSetting
 from programmes.services import parse_languages
 
@@ -27,7 +27,7 @@ class OfferForm(forms.Form):
     topics = forms.MultipleChoiceField(
         label=_("Topics of strength"), choices=Topic.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_name = OneLine(label=_("Contact person"), max_length=200)
     contact_email = forms.EmailField(label=_("Contact e-mail"))
     mentor_text = forms.CharField(
         label=_("Public mentor text"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=4000
@@ -42,15 +42,15 @@ class CandidateProfileForm(forms.Form):
     accepts_interpretation = forms.BooleanField(
         label=_("We accept a training day in another language with interpretation"), required=False
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_name = OneLine(label=_("Contact person"), max_length=200)
     contact_email = forms.EmailField(label=_("Contact e-mail"))
 
 
 class JoinRequestForm(forms.Form):
-    name = forms.CharField(label=_("Name of the planned FLS"), max_length=200)
-    institution = forms.CharField(label=_("Institution"), max_length=200)
+    name = OneLine(label=_("Name of the planned FLS"), max_length=200)
+    institution = OneLine(label=_("Institution"), max_length=200)
     country = LazyTypedChoiceField(label=_("Country"), choices=[("", "---------"), *countries])
-    city = forms.CharField(label=_("City"), max_length=120)
+    city = OneLine(label=_("City"), max_length=120)
     latitude = forms.DecimalField(label=_("Latitude"), min_value=-90, max_value=90, decimal_places=6, max_digits=9)
     longitude = forms.DecimalField(label=_("Longitude"), min_value=-180, max_value=180, decimal_places=6, max_digits=9)
     languages = LanguagesField(label=_("Languages"), help_text=LANGUAGES_HELP, max_length=100)
@@ -61,7 +61,7 @@ class JoinRequestForm(forms.Form):
     accepts_interpretation = forms.BooleanField(
         label=_("We accept a training day in another language with interpretation"), required=False
     )
-    contact_name = forms.CharField(label=_("Contact person"), max_length=200)
+    contact_name = OneLine(label=_("Contact person"), max_length=200)
     contact_email = forms.EmailField(label=_("Contact e-mail"))
     message = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
@@ -73,7 +73,7 @@ class TrainingDayForm(forms.Form):
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=MAX_SEATS)
     language = forms.ChoiceField(label=_("Language"))
     booking_deadline = DateInRange(label=_("Booking deadline"), widget=forms.DateInput(attrs={"type": "date"}))
-    address = forms.CharField(label=_("Address"), max_length=300)
+    address = OneLine(label=_("Address"), max_length=300)
     agenda = forms.CharField(label=_("Agenda"), widget=forms.Textarea(attrs={"rows": 5}), max_length=4000)
 
     def __init__(self, *args, languages=(), **kwargs):
@@ -90,7 +90,7 @@ class TrainingDayEditForm(TrainingDayForm):
 
 class BookingForm(forms.Form):
     candidate = forms.ChoiceField(label=_("For the candidate site"))
-    attendee_name = forms.CharField(label=_("Attendee's name"), max_length=200)
+    attendee_name = OneLine(label=_("Attendee's name"), max_length=200)
     attendee_email = forms.EmailField(label=_("Attendee's e-mail"))
 
     def __init__(self, *args, candidates=(), **kwargs):

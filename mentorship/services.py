@@ -403,6 +403,7 @@ def booking_request(
     if selectors.offer_status(day.programme) != selectors.OfferStatus.OPEN:
         raise ValidationError(_("This champion's offer is paused: it takes no bookings for now."))
     status = S.REQUESTED if _held(day) < day.seats else S.WAITING
+    _check_fair_share(day, candidate, status)
     try:
         with transaction.atomic():
             booking = Booking.objects.create(
@@ -422,6 +423,25 @@ def booking_request(
         seat_proposal_transition(proposal=proposal, to=SeatProposal.Status.BOOKED, actor=None)
     _on_commit_email(booking, status)
     return booking
+
+
+def _check_fair_share(day: TrainingDay, candidate: Programme, status: str) -> None:
+    """Under the day's lock: the waiting list of a day holds at most ``MENTORSHIP_WAITING_PER_DAY``
+    places, and, when the registry sets ``MENTORSHIP_PLACES_PER_CANDIDATE``, one candidate site
+    holds at most that many places on a day (seats and waiting places together)."""
+    from django.conf import settings
+
+    share = settings.MENTORSHIP_PLACES_PER_CANDIDATE
+    if share:
+        mine = Booking.objects.filter(training_day=day, candidate=candidate, status__in=[*SEAT_HOLDING, S.WAITING])
+        if mine.count() >= share:
+            raise ValidationError(
+                _("%(candidate)s already holds %(count)s places on this day, the most one candidate site may hold.")
+                % {"candidate": candidate.name, "count": share}
+            )
+    waiting = Booking.objects.filter(training_day=day, status=S.WAITING).count()
+    if status == S.WAITING and waiting >= settings.MENTORSHIP_WAITING_PER_DAY:
+        raise ValidationError(_("Every seat of this day is taken and the waiting list is full. Choose another day."))
 
 
 @dataclass(frozen=True)

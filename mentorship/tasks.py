@@ -18,6 +18,7 @@ from mentorship.calendar import booking_ics
 from mentorship.models import Booking, BookingStatus, JoinRequest, SeatProposal
 from mentorship.permissions import MC
 from programmes.authority import people_holding, roles_holding
+from programmes.inputs import one_line
 from recognition.tasks import DATABASE_RETRY, EMAIL_RETRY
 
 # Who hears of each event: the mentor's side (the offer's contact), the mentee's side (the
@@ -76,7 +77,7 @@ def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -
         )
         context = {"booking": booking, "day": day, "event": event, "extra": extra, "side": side}
         body = render_to_string("mentorship/email/booking.txt", {**context, "site_url": settings.SITE_URL})
-        message = EmailMessage(subject, body, None, recipients)
+        message = EmailMessage(one_line(subject), body, None, recipients)
         if side == "mentee" and event == BookingStatus.CONFIRMED:
             message.attach("training-day.ics", booking_ics(booking), "text/calendar; method=REQUEST; charset=utf-8")
         if side == "mentee" and event == BookingStatus.CANCELLED and extra.get("was") == BookingStatus.CONFIRMED:
@@ -129,7 +130,7 @@ def send_join_request_email(request_id: int) -> int:
         body = render_to_string(
             "mentorship/email/join_request.txt", {"join_request": join_request, "site_url": settings.SITE_URL}
         )
-        return EmailMessage(str(subject) % {"name": join_request.name}, body, None, addresses)
+        return EmailMessage(one_line(str(subject) % {"name": join_request.name}), body, None, addresses)
 
     return _send_in_their_languages(sorted(recipients), fallbacks, compose)
 
@@ -161,7 +162,7 @@ def send_proposal_email(proposal_id: int) -> int:
         body = render_to_string(
             "mentorship/email/proposal.txt", {"proposal": proposal, "day": day, "site_url": settings.SITE_URL}
         )
-        return EmailMessage(subject, body, None, addresses)
+        return EmailMessage(one_line(subject), body, None, addresses)
 
     return _send_in_their_languages(recipients, proposal.candidate.languages, compose)
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts import clock
+from accounts import clock, ratelimit
 from mentorship import matching, selectors, services
 from mentorship.forms import (
     BookingForm,
@@ -411,13 +411,23 @@ def champion(request, slug):
 
 
 def join(request):
+    """The public request to join. Each request sent counts against the client's address
+    (``FAILURE_LIMITS["join_request"]``: 5 an hour): past it, nothing is stored and nobody is mailed."""
     form = JoinRequestForm(request.POST or None)
+    if request.method == "POST" and ratelimit.blocked(request, "join_request"):
+        minutes = max(1, ratelimit.retry_after("join_request") // 60)
+        form.add_error(
+            None,
+            _("Too many requests to join from this address. Try again in %(minutes)s minutes.") % {"minutes": minutes},
+        )
+        return render(request, "mentorship/join.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             services.join_request_submit(**form.cleaned_data)
         except ValidationError as exc:
             add_refusal(form, exc)
         else:
+            ratelimit.failed(request, "join_request")  # counts a request sent
             return render(request, "mentorship/join_sent.html", {"name": form.cleaned_data["name"]})
     return render(request, "mentorship/join.html", {"form": form}, status=400 if form.errors else 200)
 

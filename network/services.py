@@ -47,6 +47,29 @@ OFFICE_PARTS = (
     (PPTX, "ppt/presentation.xml", ".pptx"),
     (XLSX, "xl/workbook.xml", ".xlsx"),
 )
+# What an Office file may not carry into the public library: macros, ActiveX controls, embedded
+# objects, and programs of any kind (a ZIP holds whatever was put in it).
+ACTIVE_PARTS = ("vbaproject.bin", "vbadata.xml", "/activex/", "/embeddings/", "oleobject")
+PROGRAM_EXTENSIONS = (".exe", ".dll", ".com", ".bat", ".cmd", ".msi", ".scr", ".ps1", ".vbs", ".js", ".jar", ".sh")
+
+
+def active_content(upload) -> str | None:
+    """The first part of an Office (ZIP) file that is a macro, a control, an embedded object or a
+    program, or a content type that declares macros; None when there is none."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            for name in archive.namelist():
+                lowered = "/" + name.lower()
+                if any(part in lowered for part in ACTIVE_PARTS) or lowered.endswith(PROGRAM_EXTENSIONS):
+                    return name
+            if b"macroenabled" in archive.read("[Content_Types].xml").lower():
+                return "[Content_Types].xml"
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return "?"
+    finally:
+        upload.seek(0)
+    return None
 
 
 # --- A programme's public listing ----------------------------------------------------------------
@@ -188,6 +211,18 @@ def _attach(resource: Resource, upload) -> None:
             }
         )
     content_type, extension = found
+    if content_type in (DOCX, PPTX, XLSX):
+        part = active_content(upload)
+        if part is not None:
+            raise ValidationError(
+                {
+                    "file": _(
+                        "%(name)s holds macros, a control, an embedded object or a program (%(part)s): the library "
+                        "takes documents only. Save it without macros (as .docx, .pptx or .xlsx) and upload it again."
+                    )
+                    % {"name": upload.name, "part": part}
+                }
+            )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

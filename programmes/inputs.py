@@ -274,3 +274,33 @@ class DateInRange(forms.DateField):
     def validate(self, value):
         super().validate(value)
         check_date_range(value, str(self.label or _("The date")))
+
+
+# --- One-line text ----------------------------------------------------------------------------------
+# A name goes into e-mail subjects, headings and calendar files: a line break in it ends a header.
+
+LINE_BREAKS = ("\r", "\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and run of spaces made one space (for an e-mail subject)."""
+    for mark in LINE_BREAKS:
+        text = text.replace(mark, " ")
+    return " ".join(text.split())
+
+
+def refuse_line_breaks(value: str) -> None:
+    if any(mark in value for mark in LINE_BREAKS):
+        raise ValidationError(_("Write this on one line: it may not hold a line break."))
+
+
+class OneLine(forms.CharField):
+    """A name, a place, a title: text on one line."""
+
+    default_validators = [refuse_line_breaks]
+
+
+class StrictLine(StrictText):
+    """An API's one-line text (a name)."""
+
+    default_validators = [refuse_line_breaks]

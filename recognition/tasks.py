@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.language import language_of
 from accounts.models import User
+from programmes.inputs import one_line
 from recognition.models import Application
 
 EMAIL_RETRY = {
@@ -64,7 +65,7 @@ def send_recognition_email(application_id: int, event: str, user_ids: list[int],
         with translation.override(language_of(user, *application.programme.languages)):
             subject = str(SUBJECTS[event]).format(programme=application.programme.name, **extra)
             body = render_to_string("recognition/email/step.txt", {**context, "user": user})
-        send_mail(subject, body, None, [user.email])
+        send_mail(one_line(subject), body, None, [user.email])
         sent += 1
     return sent
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import GLOBAL_ROLE_FIELDS, GlobalRole, authority_change
+from accounts.services import api_tokens_revoke_all
 from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for, can_globally_or_in
 from programmes.models import ALL_ROLES, AccessEvent, Invitation, Membership, Programme, Role
 from programmes.services.programme import access_event_record
@@ -415,6 +416,8 @@ def account_set_active(*, actor, user, active: bool):
     user.is_active = active
     with authority_change(user):
         user.save(update_fields=["is_active"])
+    if not active:
+        api_tokens_revoke_all(user)  # reactivating the account does not bring them back
     access_event_record(
         programme=None,
         actor=actor,

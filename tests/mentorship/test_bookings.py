@@ -320,3 +320,22 @@ def test_only_an_attended_day_is_rated_once_by_the_mentee(day, book, mentor, men
     services.booking_rate(booking=booking, actor=mentee, rating=5)
     with pytest.raises(ValidationError, match="already rated"):
         services.booking_rate(booking=booking, actor=mentee, rating=1)
+
+
+def test_the_waiting_list_and_one_sites_share_are_bounded(day, book, settings):
+    from mentorship.models import Booking
+
+    settings.MENTORSHIP_WAITING_PER_DAY = 2
+    for n in range(day.seats + 2):
+        book(day, n)
+    with pytest.raises(ValidationError, match="waiting list is full"):
+        book(day, 99)
+    assert Booking.objects.filter(training_day=day).count() == day.seats + 2
+
+
+def test_a_registry_may_bound_the_places_of_one_candidate_site(day, book, settings):
+    settings.MENTORSHIP_PLACES_PER_CANDIDATE = 2
+    book(day, 1)
+    book(day, 2)
+    with pytest.raises(ValidationError, match="the most one candidate site may hold"):
+        book(day, 3)

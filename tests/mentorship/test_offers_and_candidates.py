@@ -216,3 +216,44 @@ def test_candidate_profile_is_the_leads(candidate, mentee, make_member):
         contact_email="kazan.lead@hospital.example",
     )
     assert profile.accepts_interpretation is True
+
+
+def test_the_public_request_to_join_is_limited_per_address(login, iof_staff, django_capture_on_commit_callbacks):
+    from django.conf import settings
+
+    from mentorship.models import JoinRequest
+
+    limit, _window = settings.FAILURE_LIMITS["join_request"]
+    client = login(None)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(limit):
+            sent = client.post("/mentorship/join/", {**JOIN, "name": f"FLS {n}"}, REMOTE_ADDR="203.0.113.5")
+            assert sent.status_code == 200, n
+        refused = client.post("/mentorship/join/", {**JOIN, "name": "FLS spam"}, REMOTE_ADDR="203.0.113.5")
+    assert refused.status_code == 429
+    assert "Too many requests to join" in refused.content.decode()
+    assert JoinRequest.objects.count() == limit
+    assert len([m for m in mail.outbox if iof_staff.email in m.to]) == limit
+    other = client.post("/mentorship/join/", {**JOIN, "name": "FLS elsewhere"}, REMOTE_ADDR="198.51.100.8")
+    assert other.status_code == 200
+
+
+def test_a_name_with_a_line_break_is_refused_and_a_subject_is_one_line(login, iof_staff):
+    from programmes.inputs import one_line
+
+    response = login(None).post("/mentorship/join/", {**JOIN, "name": "FLS Tula\r\nBcc: all@example.org"})
+    assert response.status_code == 400
+    assert "one line" in response.content.decode()
+    assert one_line("A\r\nBcc: x\u2028y") == "A Bcc: x y"
+
+
+def test_a_paused_champion_shows_no_contact_on_its_public_page(champion, login):
+    from mentorship.models import ChampionOffer
+    from recognition.models import Recognition
+
+    contact = ChampionOffer.objects.get(programme=champion).contact_name
+    assert contact in login(None).get(f"/mentorship/champions/{champion.slug}/").content.decode()
+    Recognition.objects.all_programmes().filter(programme=champion).update(level="bronze")  # now paused
+    page = login(None).get(f"/mentorship/champions/{champion.slug}/").content.decode()
+    assert "Paused:" in page
+    assert contact not in page

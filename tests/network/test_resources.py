@@ -279,3 +279,36 @@ def test_a_wrong_upload_on_the_page_says_what_and_where(client, programme, lead)
     assert response.status_code == 400
     assert "x.pdf is not a PDF" in response.content.decode()
     assert Resource.objects.count() == 0
+
+
+def _office_with(*parts: str, content_types: str = "<Types/>") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in (
+            ("[Content_Types].xml", content_types),
+            ("word/document.xml", "<x/>"),
+            *((p, "x") for p in parts),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        _office_with("word/vbaProject.bin"),  # macros
+        _office_with("word/embeddings/oleObject1.bin"),  # an embedded object
+        _office_with("payload/setup.exe"),  # a program riding along
+        _office_with(
+            content_types='<Types><Default ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>'
+        ),
+    ],
+    ids=["macros", "embedded", "exe", "macro-enabled"],
+)
+def test_an_office_file_with_macros_or_a_program_is_refused(iof_staff, private_root, content):
+    with pytest.raises(ValidationError, match="takes documents only") as refused:
+        services.resource_create(
+            actor=iof_staff, values=values("File", "A file.", url=""), upload=SimpleUploadedFile("guide.docx", content)
+        )
+    assert "file" in refused.value.message_dict
+    assert Resource.objects.count() == 0
