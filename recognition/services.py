@@ -775,14 +775,25 @@ def recognition_revoke(*, recognition: Recognition, actor, reason: str) -> Recog
 
 def expiry_reminders_send(*, today: date | None = None) -> int:
     """The 90- and 30-day reminders before expiry, once each: a row is claimed by the UPDATE that
-    marks it sent, so a second run (or a second beat) finds nothing left to send."""
-    today = today or timezone.localdate()
+    marks it sent, so a second run (or a second beat) finds nothing left to send. The days count in
+    each programme's own date (accounts/clock.py), unless ``today`` is given for all."""
+    if today is not None:
+        return _expiry_reminders_send(today, None)
+    now = timezone.now()
+    zones = Recognition.objects.all_programmes().values_list("programme__time_zone", flat=True).distinct()
+    return sum(_expiry_reminders_send(clock.today_in(zone, now), zone) for zone in zones)
+
+
+def _expiry_reminders_send(today: date, zone: str | None) -> int:
     sent = 0
     windows = list(settings.RECOGNITION_REMINDER_DAYS)
     for index, days in enumerate(windows):
         later = windows[index + 1] if index + 1 < len(windows) else None
         with transaction.atomic():
-            due = selectors.due_reminders(days, later, today).select_for_update(skip_locked=True)
+            due = selectors.due_reminders(days, later, today)
+            if zone is not None:
+                due = due.filter(programme__time_zone=zone)
+            due = due.select_for_update(skip_locked=True, of=("self",))
             claimed = list(due.select_related("programme"))
             if not claimed:
                 continue

@@ -3,7 +3,7 @@
 
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -123,3 +123,16 @@ def test_the_programme_import_takes_a_time_zone_column(db):
     with pytest.raises(CsvRejected) as rejected:
         programme_import(stream=io.StringIO("slug,name,country,time_zone\nx-fls,X,RU,Moscow\n"))
     assert "row 2" in str(rejected.value) and "time_zone" in str(rejected.value)
+
+
+def test_expiry_reminders_count_in_each_programmes_days(at, three, recognise):
+    from recognition import services
+
+    expiry = DEC_4 + timedelta(days=30)  # 30 days ahead for Taipei (already on the 4th), 31 for Lima
+    for name in ("taipei", "lima"):
+        recognise(three[name], "silver", valid_until=expiry)
+    sent = services.expiry_reminders_send()
+    assert sent == 2  # Taipei its 30-day reminder (30 days in its days), Lima its 90-day one (31 days)
+    assert services.expiry_reminders_send() == 0
+    at(datetime(2026, 12, 4, 5, 30, tzinfo=UTC))  # Lima reaches the 4th: its 30-day reminder; Taipei nothing new
+    assert services.expiry_reminders_send() == 1

@@ -152,3 +152,13 @@ def test_a_reviewer_who_reads_evidence_is_not_named_in_the_applicants_log(
     log = log.split('id="log-h"')[1]
     assert "Reviewer B" in log
     assert "Anna Keller" not in log and reviewers[1].email not in log
+
+
+def test_an_export_records_the_searchs_shape_not_its_text(client, programme, lead, episode):
+    sign_in(client, lead)
+    url = reverse("patients:export", kwargs={"programme_slug": programme.slug})
+    client.get(url, {"q": episode.patient.patient_ref, "site": "wrist"}).getvalue()
+    with programme_scope(programme.pk):
+        [detail] = [e.detail for e in AccessEvent.objects.for_programme(programme).filter(action="exported")]
+    assert detail["filters"]["q"] == "…"
+    assert episode.patient.patient_ref not in str(detail)
