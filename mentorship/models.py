@@ -229,6 +229,9 @@ class Booking(models.Model):
     rated_at = models.DateTimeField(null=True, blank=True)
     reminder_7_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_1_sent_at = models.DateTimeField(null=True, blank=True)
+    # The attendee confirmed their address (the link in the booking's e-mails), or booked for
+    # themselves: until then the registry's repeated messages (reminders) go to the booker only.
+    attendee_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["training_day__date", "id"]

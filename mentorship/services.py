@@ -404,6 +404,7 @@ def booking_request(
         raise ValidationError(_("This champion's offer is paused: it takes no bookings for now."))
     status = S.REQUESTED if _held(day) < day.seats else S.WAITING
     _check_fair_share(day, candidate, status)
+    for_themselves = attendee_email == (getattr(actor, "email", "") or "").lower()
     try:
         with transaction.atomic():
             booking = Booking.objects.create(
@@ -413,6 +414,7 @@ def booking_request(
                 attendee_email=attendee_email,
                 status=status,
                 requested_by=actor,
+                attendee_confirmed_at=timezone.now() if for_themselves else None,
             )
     except IntegrityError as exc:
         if "booking_one_seat_per_person_and_day" not in str(exc):
@@ -422,6 +424,36 @@ def booking_request(
     for proposal in SeatProposal.objects.filter(candidate=candidate, training_day=day, status=SeatProposal.Status.OPEN):
         seat_proposal_transition(proposal=proposal, to=SeatProposal.Status.BOOKED, actor=None)
     _on_commit_email(booking, status)
+    return booking
+
+
+ATTENDEE_SALT = "mentorship.attendee"
+ATTENDEE_LINK_DAYS = 400
+
+
+def attendee_token(booking: Booking) -> str:
+    """The signed link in a booking's e-mails with which the attendee confirms their address."""
+    from django.core import signing
+
+    return signing.dumps({"booking": booking.pk, "email": booking.attendee_email}, salt=ATTENDEE_SALT)
+
+
+@transaction.atomic
+def attendee_confirm(*, token: str) -> Booking:
+    """The attendee confirmed their address: the booking's reminders go to it too from now on."""
+    from django.core import signing
+
+    invalid = ValidationError(_("This confirmation link is not valid: it was mistyped, or the booking changed."))
+    try:
+        found = signing.loads(token, salt=ATTENDEE_SALT, max_age=ATTENDEE_LINK_DAYS * 24 * 3600)
+    except signing.BadSignature:
+        raise invalid from None
+    booking = Booking.objects.select_for_update().filter(pk=found.get("booking")).first()
+    if booking is None or booking.attendee_email != found.get("email"):
+        raise invalid
+    if booking.attendee_confirmed_at is None:
+        booking.attendee_confirmed_at = timezone.now()
+        booking.save(update_fields=["attendee_confirmed_at", "updated_at"])
     return booking
 
 

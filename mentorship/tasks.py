@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -47,11 +48,16 @@ SUBJECTS = {
 }
 
 
-def _recipients(booking: Booking, side: str) -> list[str]:
+# Messages the registry repeats by itself: an attendee address nobody confirmed does not get them.
+REPEATED = {"reminder"}
+
+
+def _recipients(booking: Booking, side: str, event: str = "") -> list[str]:
     if side == "mentor":
         offer = getattr(booking.training_day.programme, "champion_offer", None)
         return [offer.contact_email] if offer else []
-    found = [booking.attendee_email]
+    confirmed = booking.attendee_confirmed_at is not None
+    found = [booking.attendee_email] if confirmed or event not in REPEATED else []
     if booking.requested_by_id and booking.requested_by.is_active:
         found.append(booking.requested_by.email.lower())
     return found
@@ -76,6 +82,10 @@ def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -
             date=date_format(day.date, "SHORT_DATE_FORMAT"), champion=day.programme.name
         )
         context = {"booking": booking, "day": day, "event": event, "extra": extra, "side": side}
+        if side == "mentee" and booking.attendee_confirmed_at is None:
+            from mentorship.services import attendee_token
+
+            context["confirm_path"] = reverse("mentorship:attendee_confirm", args=[attendee_token(booking)])
         body = render_to_string("mentorship/email/booking.txt", {**context, "site_url": settings.SITE_URL})
         message = EmailMessage(one_line(subject), body, None, recipients)
         if side == "mentee" and event == BookingStatus.CONFIRMED:
@@ -91,7 +101,7 @@ def send_booking_email(booking_id: int, event: str, extra: dict | None = None) -
         # The mentee's side reads the day's teaching language unless they chose another; the
         # mentor's side the champion programme's.
         fallbacks = [day.language] if side == "mentee" else day.programme.languages
-        sent += _send_in_their_languages(_recipients(booking, side), fallbacks, partial(compose, side))
+        sent += _send_in_their_languages(_recipients(booking, side, event), fallbacks, partial(compose, side))
     return sent
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mentorship/champions/", views.champions, name="champions"),
     path("mentorship/champions/<slug:slug>/", views.champion, name="champion"),
     path("mentorship/join/", views.join, name="join"),
+    path("mentorship/attendees/<str:token>/", views.attendee_confirm, name="attendee_confirm"),
     path("mentorship/staff/requests/", views.StaffRequestsView.as_view(), name="staff_requests"),
     path("mentorship/staff/matching/", views.StaffMatchingView.as_view(), name="staff_matching"),
 ]

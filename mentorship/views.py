@@ -432,6 +432,18 @@ def join(request):
     return render(request, "mentorship/join.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def attendee_confirm(request, token):
+    """The link in a booking's e-mails: a page, then a button (a mail scanner that opens links
+    confirms nothing)."""
+    if request.method == "POST":
+        try:
+            booking = services.attendee_confirm(token=token)
+        except ValidationError as exc:
+            return render(request, "mentorship/attendee_confirm.html", {"error": " ".join(exc.messages)}, status=400)
+        return render(request, "mentorship/attendee_confirm.html", {"booking": booking, "done": True})
+    return render(request, "mentorship/attendee_confirm.html", {})
+
+
 # --- IOF staff -------------------------------------------------------------------------------------
 
 

@@ -173,3 +173,23 @@ def test_messages_follow_the_readers_language(day, book, mentor, mentee, emails)
     assert by_address[(mentee.email,)].subject == f"Place confirmée : journée de formation du {date_fr} à FLS Yaroslavl"
     assert "Здравствуйте" in by_address[("attendee1@kazan.example",)].body
     assert all(calendar_of(m) for m in sent)  # each language's message carries the invitation
+
+
+def test_reminders_reach_a_typed_attendee_address_only_once_it_is_confirmed(day, book, mentor, emails, client):
+    import re
+
+    booking = book(day)  # the candidate's lead books for "Attendee 1", a typed address
+    _done, sent = emails(lambda: services.booking_transition(booking=booking, to=S.CONFIRMED, actor=mentor))
+    [message] = [m for m in sent if booking.attendee_email in m.to]
+    link = re.search(r"https?://[^\s]+/mentorship/attendees/[^\s]+/", message.body).group(0)
+    counts, sent = emails(lambda: services.booking_reminders_send(today=days_from_today(23)))
+    assert counts == {"1": 0, "7": 1}
+    assert [m.to for m in sent] == [[booking.requested_by.email]]  # the booker only
+
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(f"/{path}").status_code == 200
+    assert client.post(f"/{path}").status_code == 200
+    counts, sent = emails(lambda: services.booking_reminders_send(today=days_from_today(29)))
+    assert counts == {"1": 1, "7": 0}
+    assert booking.attendee_email in sent[0].to
+    assert client.post("/mentorship/attendees/forged/").status_code == 400
