@@ -42,3 +42,28 @@ def test_a_member_that_slipped_in_can_no_longer_score_or_read_the_review(under_r
             assignment=assignment, actor=reviewer, standard=standard.number, domain=domain, score=3, comment="ok"
         )
     assert login(reviewer).get(f"/recognition/reviews/{assignment.pk}/").status_code in (403, 404)
+
+
+def test_reviewers_are_anonymous_in_everything_the_applicant_reads(
+    under_review, reviewers, lead, iof_staff, login, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.recognition.conftest import score_all
+
+    names = ["Prof Anna Keller", "Dr Tomás Ortega"]
+    for reviewer, name in zip(reviewers, names, strict=True):
+        reviewer.full_name = name
+        reviewer.save(update_fields=["full_name"])
+    with django_capture_on_commit_callbacks(execute=True):
+        for reviewer in reviewers:
+            score_all(under_review, reviewer, lambda standard, domain: 1)
+        services.changes_request(application=under_review, actor=iof_staff, comment="Please add the protocol.")
+    programme = under_review.programme
+    read_by_lead = [
+        login(lead).get(f"/p/{programme.slug}/recognition/{under_review.pk}/").content.decode(),
+        login(lead).get(f"/p/{programme.slug}/team/").content.decode(),
+        *(m.body + m.subject for m in mailoutbox if lead.email in m.to),
+    ]
+    for text in read_by_lead:
+        for reviewer, name in zip(reviewers, names, strict=True):
+            assert name not in text and reviewer.email not in text
+    assert "Reviewer A" in read_by_lead[0]  # their comments come back under a letter
