@@ -6,7 +6,7 @@ worklist's groups, booking deadlines, review due dates, reminder days) asks ``to
 Pages show times in the reader's zone (``reader_zone``: their own setting, else their programme's),
 activated per request by ``ReaderTimeZoneMiddleware`` (below).
 
-A programme's zone is ````Programme.time_zone`` (an IANA name). When it is not given, it is the
+A programme's zone is ``Programme.time_zone`` (an IANA name). When it is not given, it is the
 country's zone nearest the programme's coordinates, or, without coordinates, the country's main
 zone: the first of its zones with the most common UTC offset among them. Both come from the IANA
 time-zone database's country table (``zone.tab`` of the ``tzdata`` package, which pip keeps up to
@@ -109,14 +109,19 @@ def today_in(name: str | None, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(zone(name)).date()
 
 
+def dates_in(zones, now: datetime) -> dict[str, date]:
+    """Each of these zones' date at ``now``, each zone worked out once."""
+    return {name: today_in(name, now) for name in set(zones)}
+
+
 def today(programme) -> date:
     """The programme's date now: what "today" means for its rules."""
     return timezone.now().astimezone(programme_zone(programme)).date()
 
 
 def reader_zone(user, programme=None) -> ZoneInfo:
-    """Where a reader reads times: their own zone, else the programme's they are looking at (or
-    their only one), else the registry's."""
+    """Where a reader reads times: their own zone, else the programme's they are looking at, else
+    the registry's."""
     own = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
     if own:
         return zone(own)
@@ -134,12 +139,7 @@ class ReaderTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        own = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
-        if own:
-            timezone.activate(zone(own))
-        else:
-            timezone.deactivate()
+        timezone.activate(reader_zone(getattr(request, "user", None)))
         try:
             return self.get_response(request)
         finally:

@@ -160,9 +160,7 @@ def _restore(path: Path, target: str, alias: str) -> None:
         ) as conn,
         conn.cursor() as cursor,
     ):
-        cursor.execute("SELECT to_regclass('fls_private.cross_programme_key') IS NOT NULL")
-        if cursor.fetchone()[0]:
-            rls.store_key(cursor)
+        rls.store_key(cursor)
         app = settings.DATABASE_APP_ROLE
         if app and app != settings.DATABASE_OWNER.get("USER"):
             grant_application(cursor, app)

@@ -108,12 +108,10 @@ def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | N
     programmes = Programme.objects.all() if programme_ids is None else Programme.objects.filter(pk__in=programme_ids)
     rows = list(programmes.values_list("pk", "data_changed_at", "kpi_set", "time_zone"))
     marks = {pid: mark for pid, mark, _kpi_set, _zone in rows}
-    day_of_zone: dict[str, date] = {}
+    day_of_zone = {} if as_of else clock.dates_in((zone for *_rest, zone in rows), started)
     days: dict[int, date] = {}
     groups: dict[tuple[str, date], list[int]] = defaultdict(list)
     for pid, _mark, kpi_set, zone in rows:
-        if as_of is None and zone not in day_of_zone:
-            day_of_zone[zone] = clock.today_in(zone, started)
         days[pid] = as_of or day_of_zone[zone]
         groups[(kpi_set, days[pid])].append(pid)
     stored = 0
@@ -158,15 +156,9 @@ def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | N
 def programmes_on_a_new_day() -> list[int]:
     """Programmes whose own date has passed the date their figures are for (or never computed):
     asked every hour, so each programme is recomputed within the hour after its local midnight."""
-    now = timezone.now()
-    day_of_zone: dict[str, date] = {}
-    due = []
-    for pid, zone, computed_for in Programme.objects.values_list("pk", "time_zone", "kpi_state__as_of"):
-        if zone not in day_of_zone:
-            day_of_zone[zone] = clock.today_in(zone, now)
-        if computed_for is None or computed_for < day_of_zone[zone]:
-            due.append(pid)
-    return due
+    rows = list(Programme.objects.values_list("pk", "time_zone", "kpi_state__as_of"))
+    day_of_zone = clock.dates_in((zone for _pid, zone, _day in rows), timezone.now())
+    return [pid for pid, zone, computed_for in rows if computed_for is None or computed_for < day_of_zone[zone]]
 
 
 _STORE_SQL = """

@@ -206,7 +206,7 @@ def bookings_to_answer(programme: Programme):
     """Requests to the champion's days that wait for a mentor's answer."""
     return (
         Booking.objects.filter(training_day__programme=programme, status=BookingStatus.REQUESTED)
-        .select_related("training_day", "candidate")
+        .select_related("training_day__programme", "candidate")
         .order_by("training_day__date", "id")
     )
 

@@ -471,8 +471,10 @@ def _check_fair_share(day: TrainingDay, candidate: Programme, status: str) -> No
                 _("%(candidate)s already holds %(count)s places on this day, the most one candidate site may hold.")
                 % {"candidate": candidate.name, "count": share}
             )
-    waiting = Booking.objects.filter(training_day=day, status=S.WAITING).count()
-    if status == S.WAITING and waiting >= settings.MENTORSHIP_WAITING_PER_DAY:
+    if (
+        status == S.WAITING
+        and Booking.objects.filter(training_day=day, status=S.WAITING).count() >= settings.MENTORSHIP_WAITING_PER_DAY
+    ):
         raise ValidationError(_("Every seat of this day is taken and the waiting list is full. Choose another day."))
 
 

@@ -36,9 +36,9 @@ from django.utils.translation import gettext as _
 
 from accounts import clock
 from patients import rules
-from patients.services import programme_lock
 from programmes import rls
 from programmes.csvio import CsvReader, CsvRejected, ErrorList, RowError
+from programmes.locks import programme_lock
 from programmes.models import AccessEvent, Programme
 from programmes.services import access_event_record, programme_mark_data_changed
 

@@ -14,6 +14,7 @@ from patients import rules
 from patients.models import AuditEntry, Episode, Patient
 from patients.rules import FieldError
 from programmes import rls
+from programmes.locks import programme_lock
 from programmes.models import Programme
 from programmes.services import programme_mark_data_changed
 
@@ -96,16 +97,6 @@ def validate_episode(raw: dict, *, today: date) -> dict:
     if errors:
         raise EpisodeInvalid(errors)
     return clean
-
-
-def programme_lock(programme_id: int) -> None:
-    """Writers of one programme's patient data take turns (imports and single edits alike).
-
-    ``FOR NO KEY UPDATE``: it excludes the other writers but not the key-share locks that inserts
-    referring to the programme take (an access-log row when someone opens an episode, stored KPI
-    results), so reading and recomputing never wait for an import.
-    """
-    return Programme.objects.select_for_update(no_key=True).filter(pk=programme_id).first()
 
 
 def episode_check(*, programme: Programme, values: dict, episode: Episode | None = None) -> list[FieldError]:

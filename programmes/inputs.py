@@ -209,7 +209,7 @@ def api_exception_handler(exc, context):
 # --- API input fields: JSON's types as sent -----------------------------------------------------
 # DRF's fields coerce: CharField stores 4242 as "4242", IntegerField takes " 802 ". A client that
 # sends a number where text belongs (or text where a number belongs) has a bug the registry should
-# name, not hide. Every serializer that reads request data uses these (tests/security/test_api_types.py).
+# name, not hide. Every serializer that reads request data uses these (tests/security/test_hostile_input.py).
 
 
 class StrictText(serializers.CharField):

@@ -52,7 +52,7 @@ class Programme(models.Model):
     institution = models.CharField(_("institution"), max_length=200, blank=True)
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=120, blank=True)
-    # The programme's clock (programmes/clock.py): an IANA name; filled from the country when blank.
+    # The programme's clock (accounts/clock.py): an IANA name; filled from the country when blank.
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,

@@ -140,9 +140,13 @@ def _write(cursor, values: dict[str, str]) -> None:
 
 
 def store_key(cursor) -> None:
-    """As the tables' owner (the ``migrate`` command): give the database the application's key."""
+    """As the tables' owner (``migrate``, a restore): give the database the application's key, once
+    it is migrated far enough to have the key's table."""
     from django.conf import settings
 
+    cursor.execute("SELECT to_regclass('fls_private.cross_programme_key') IS NOT NULL")
+    if not cursor.fetchone()[0]:
+        return
     cursor.execute(
         "INSERT INTO fls_private.cross_programme_key (id, key) VALUES (1, %s) "
         "ON CONFLICT (id) DO UPDATE SET key = EXCLUDED.key",

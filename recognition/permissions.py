@@ -43,14 +43,15 @@ def _reviews_programme(user, programme) -> str | None:
     """A person assigned to review a programme's open application may not join that programme."""
     from django.utils.translation import gettext as _
 
-    from recognition.models import ReviewAssignment, State
+    from recognition.models import ReviewAssignment
+    from recognition.selectors import OPEN_STATES
 
     if user is None or user.pk is None:
         return None
     reviewing = ReviewAssignment.objects.filter(
         reviewer_id=user.pk,
         application__programme_id=programme.pk,
-        application__state__in=[State.SUBMITTED, State.UNDER_REVIEW, State.RECONCILIATION, State.DECISION],
+        application__state__in=OPEN_STATES,
     ).exists()
     if not reviewing:
         return None

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import GLOBAL_ROLE_FIELDS, GlobalRole, authority_change
 from accounts.services import api_tokens_revoke_all
 from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for, can_globally_or_in
+from programmes.locks import programme_lock
 from programmes.models import ALL_ROLES, AccessEvent, Invitation, Membership, Programme, Role
 from programmes.services.programme import access_event_record
 
@@ -286,7 +287,7 @@ def membership_grant(*, actor, user, programme: Programme, role: str) -> Members
     """Give an existing person a role in a programme (IOF staff in the admin; invitations otherwise).
     Under the programme's lock, so two grants of the same person at once end in one membership and
     one form error, never an IntegrityError."""
-    Programme.objects.select_for_update(no_key=True).filter(pk=programme.pk).first()
+    programme_lock(programme.pk)
     membership_grant_check(actor=actor, user=user, programme=programme, role=role)
     membership = Membership.objects.create(user=user, programme=programme, role=role)
     access_event_record(

@@ -19,8 +19,6 @@ class Command(DjangoMigrate):
             super().handle(*args, **options)
             app = settings.DATABASE_APP_ROLE
             with connection.cursor() as cursor:
-                cursor.execute("SELECT to_regclass('fls_private.cross_programme_key') IS NOT NULL")
-                if cursor.fetchone()[0]:  # migrated far enough: the key that signs the cross-programme path
-                    rls.store_key(cursor)
+                rls.store_key(cursor)  # the key that signs the cross-programme path
                 if app and app != connection.settings_dict.get("USER"):
                     grant_application(cursor, app)
