@@ -10,7 +10,12 @@ class AccountsConfig(AppConfig):
         from allauth.mfa.models import Authenticator
         from django.contrib.auth import get_user_model
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.language import on_log_in
         from accounts.mfa import forget_on_change
+
+        user_logged_in.connect(on_log_in, dispatch_uid="accounts-pages-language")
 
         # Who must use 2FA, and whether they have, changes with these rows (accounts.mfa caches it).
         forget_on_change(Authenticator)

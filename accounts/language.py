@@ -1,9 +1,10 @@
 """The language each person reads.
 
 A signed-in person's choice on their profile comes first; then the switcher's cookie (visitors, or
-people who never chose); then the browser's ``Accept-Language``; then ``LANGUAGE_CODE``. E-mails go
-out in the recipient's language by the same order, with the programme's languages standing in for
-the browser when the recipient has not chosen (or has no account yet).
+people who never chose); then the browser's ``Accept-Language``; then ``LANGUAGE_CODE``. E-mails and
+documents go out in the reader's language: their choice, else the language of the pages they last
+used (recorded at log-in and by the chooser), else the programme's languages (a recipient without
+an account).
 """
 
 from collections.abc import Iterable
@@ -32,8 +33,9 @@ def first_offered(*codes: str) -> str:
 
 
 def language_of(user=None, *fallbacks: str) -> str:
-    """The language to write to ``user`` in: their choice, else the first offered fallback."""
-    return first_offered(getattr(user, "language", "") or "", *fallbacks)
+    """The language to write to ``user`` in: their choice, else the language of the pages they last
+    used (recorded at log-in and by the chooser), else the first offered fallback."""
+    return first_offered(getattr(user, "language", "") or "", getattr(user, "pages_language", "") or "", *fallbacks)
 
 
 def addresses_by_language(addresses: Iterable[str], *fallbacks: str) -> dict[str, list[str]]:
@@ -42,11 +44,36 @@ def addresses_by_language(addresses: Iterable[str], *fallbacks: str) -> dict[str
     from accounts.models import User
 
     addresses = list(dict.fromkeys(address.strip().lower() for address in addresses if address))
-    chosen = dict(User.objects.filter(email__in=addresses).values_list("email", "language"))
+    read = {
+        email: (chosen, last)
+        for email, chosen, last in User.objects.filter(email__in=addresses).values_list(
+            "email", "language", "pages_language"
+        )
+    }
     groups: dict[str, list[str]] = {}
     for address in addresses:
-        groups.setdefault(first_offered(chosen.get(address, ""), *fallbacks), []).append(address)
+        groups.setdefault(first_offered(*read.get(address, ()), *fallbacks), []).append(address)
     return groups
+
+
+def record_pages_language(user, language: str) -> None:
+    """Remember the language of the pages ``user`` reads (at log-in, by the chooser): e-mails and
+    documents follow it while they have chosen none."""
+    from accounts.models import User
+
+    language = offered(language)
+    if user is not None and user.pk and language and user.pages_language != language:
+        User.objects.filter(pk=user.pk).update(pages_language=language)
+        user.pages_language = language
+
+
+def on_log_in(sender, request, user, **kwargs) -> None:
+    """At log-in: record the language of the pages the person was reading, and answer the rest of
+    the request (allauth's "signed in" message) in the language they read from now on."""
+    record_pages_language(user, translation.get_language())
+    translation.activate(language_of(user, translation.get_language()))
+    if request is not None:
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class RequestLanguageMiddleware:

@@ -109,6 +109,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         choices=settings.LANGUAGES,
         help_text=_("The language of the pages and e-mails. Empty: the browser's."),
     )
+    pages_language = models.CharField(
+        _("language of the pages last used"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        editable=False,
+        help_text=_("Recorded at log-in and by the language chooser: what e-mails and documents use when no language is chosen."),
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,

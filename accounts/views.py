@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import clock
+from accounts.language import record_pages_language
 from accounts.models import ApiToken
 from accounts.services import api_token_create, api_token_revoke
 
@@ -102,7 +103,9 @@ def set_language(request):
         )
     else:
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite=settings.LANGUAGE_COOKIE_SAMESITE)
-    if request.user.is_authenticated and request.user.language != code:
-        request.user.language = code
-        request.user.save(update_fields=["language"])
+    if request.user.is_authenticated:
+        if request.user.language != code:
+            request.user.language = code
+            request.user.save(update_fields=["language"])
+        record_pages_language(request.user, code)
     return response

@@ -74,6 +74,8 @@ class KpiReport(ProgrammeOwnedModel):
     period_start = models.DateField()
     period_end = models.DateField()
     as_of = models.DateField()
+    # The language of the page it was asked from: the report is for whoever asked.
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

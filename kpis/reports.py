@@ -62,8 +62,8 @@ def report_render(*, report_id: int) -> str:
     from weasyprint import HTML  # slow to import: only where a report is really rendered
 
     try:
-        # In the language of the person who asked, else the programme's.
-        with translation.override(language_of(asked_by, *report.programme.languages)):
+        # In the language of the page it was asked from, else the asker's, else the programme's.
+        with translation.override(report.language or language_of(asked_by, *report.programme.languages)):
             pdf = HTML(string=report_html(report)).write_pdf()
     except Exception as exc:
         logger.exception("KPI report %s failed", report_id)

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import clock
+from accounts.language import language_of, offered
 from clinical.kpi_sets import get_kpi_set
 from kpis.engine import Period, compute
 from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
@@ -229,12 +230,16 @@ def schedule_recompute(programme_id: int) -> bool:
 
 
 @transaction.atomic
-def report_request(*, programme: Programme, actor, start: date, end: date, as_of: date) -> KpiReport:
+def report_request(
+    *, programme: Programme, actor, start: date, end: date, as_of: date, language: str = ""
+) -> KpiReport:
+    """Ask for a PDF report; ``language`` is the asker's (the page they asked from), else theirs."""
     from kpis.tasks import render_report
 
     report = KpiReport.objects.create(
         programme=programme,
         requested_by=actor,
+        language=offered(language) or language_of(actor, *programme.languages),
         kpi_set=programme.kpi_set,
         period_start=start,
         period_end=end,

@@ -3,6 +3,7 @@ from datetime import date
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -139,6 +140,7 @@ class ReportRequestView(ProgrammeView):
             start=result.period_start,
             end=result.period_end,
             as_of=result.as_of,
+            language=translation.get_language(),
         )
         return redirect("kpis:report", programme_slug=self.programme.slug, pk=report.pk)
 

@@ -197,8 +197,10 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", _("Did not attend")
 
 
-# A booking in one of these holds a seat (the invariant: these ≤ the day's seats).
-SEAT_HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+# A booking in one of these holds a seat (the invariant: these ≤ the day's seats). A seat used on
+# the day stays used: marking attendance never frees it (a past day with 3 attended of 4 seats has
+# one free seat, not four).
+SEAT_HOLDING = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED, BookingStatus.ATTENDED, BookingStatus.NO_SHOW)
 # A person with a booking in one of these is on the day (one such booking per person and day).
 ON_THE_DAY = (
     BookingStatus.REQUESTED,

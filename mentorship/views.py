@@ -189,6 +189,7 @@ class TrainingDayView(ProgrammeViewMixin, TemplateView):
         context["day"] = day
         context["bookings"] = _with_moves(selectors.bookings_of_day(day), self.access, MENTOR)
         context["may_take_part"] = self.access.can(MC.TAKE_PART)
+        context["day_over"] = day.date < clock.today(self.programme)  # no longer changed
         context["form"] = kwargs.get("form") or TrainingDayEditForm(
             initial={
                 "seats": day.seats,

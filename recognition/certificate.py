@@ -26,16 +26,23 @@ def certificate_html(recognition: Recognition) -> str:
     )
 
 
+def certificate_pdf(recognition: Recognition, language: str) -> bytes:
+    """The certificate as a reader downloads it: in their language, its verification link from the
+    public address configured now (``SITE_URL``), so that a move of the registry never leaves a
+    certificate pointing to the old one."""
+    from weasyprint import HTML  # slow to import: only where a certificate is really rendered
+
+    with translation.override(language):
+        return HTML(string=certificate_html(recognition)).write_pdf()
+
+
 def certificate_render(*, recognition_id: int) -> str:
-    """Render and store the PDF. Idempotent: a certificate already rendered is left alone."""
+    """Render and store the copy issued with the decision (the record of what was issued; downloads
+    are rendered afresh by ``certificate_pdf``). Idempotent: a copy already stored is left alone."""
     recognition = Recognition.objects.all_programmes().select_related("programme").filter(pk=recognition_id).first()
     if recognition is None or recognition.certificate_pdf:
         return "skipped"
-    from weasyprint import HTML  # slow to import: only where a certificate is really rendered
-
-    # One certificate per recognition, in the programme's language.
-    with translation.override(first_offered(*recognition.programme.languages)):
-        pdf = HTML(string=certificate_html(recognition)).write_pdf()
+    pdf = certificate_pdf(recognition, first_offered(*recognition.programme.languages))
     Recognition.objects.all_programmes().filter(pk=recognition_id, certificate_pdf__isnull=True).update(
         certificate_pdf=pdf
     )

@@ -207,6 +207,13 @@ class SelfAssessment:
     hints: dict[str, list[str]]  # per domain: what would raise it
 
 
+def frozen_rows(application: Application) -> list[dict]:
+    """The frozen figures the application rests on, one row per KPI of its set (all eleven, in
+    order): its name, value, numerator and denominator, band."""
+    kpi_set = get_kpi_set(application.frozen_kpis["kpi_set"])
+    return [{"kpi": kpi, "value": application.kpi(kpi.code) or {}} for kpi in kpi_set.kpis]
+
+
 def self_assessment(application: Application) -> SelfAssessment:
     """The level the frozen KPIs (suggested scores) and the lead's claimed levels would give, and
     per domain the KPI changes that would lift a standard."""

@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views import View
@@ -22,6 +22,7 @@ from programmes.forms import add_refusal, refusal_messages
 from programmes.inputs import int_param
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 from recognition import scoring, selectors, services
+from recognition.certificate import certificate_pdf
 from recognition.forms import AssignForm, CommentForm, DomainsForm, EvidenceForm, StartForm
 from recognition.models import Application, EvidenceFile, Recognition, ReviewAssignment, State
 from recognition.permissions import RC, application_can
@@ -107,6 +108,7 @@ class ApplicationView(ApplicationMixin, TemplateView):
         context["conflicts"] = kwargs.get("conflicts", [])
         context["may_apply"] = services.may_apply(self.request.user, application)
         context["returned_comments"] = selectors.returned_comments(application)
+        context["frozen_rows"] = selectors.frozen_rows(application)
         return context
 
     def post(self, request, *args, **kwargs):
@@ -247,10 +249,18 @@ class CertificateView(ApplicationMixin, View):
 
     def get(self, request, *args, **kwargs):
         application = self.get_application()
-        recognition = Recognition.objects.for_programme(self.programme).filter(application=application).first()
-        if recognition is None or not recognition.certificate_pdf:
+        recognition = (
+            Recognition.objects.for_programme(self.programme)
+            .select_related("programme")
+            .defer("certificate_pdf")
+            .filter(application=application)
+            .first()
+        )
+        if recognition is None:
             raise Http404
-        response = HttpResponse(bytes(recognition.certificate_pdf), content_type="application/pdf")
+        # In the language of whoever downloads it, its link from today's public address.
+        pdf = certificate_pdf(recognition, translation.get_language())
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{self.programme.slug}-recognition-certificate.pdf"'
         return response
 

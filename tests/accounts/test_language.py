@@ -176,3 +176,38 @@ def test_coded_values_read_in_each_readers_language_from_one_lookup_per_language
         assert (episode.get_fracture_site_display(), episode.get_dxa_display()) == ("other", "not required")
     assert episode.get_fls_assessment_display() == ""  # blank stays blank: the lists print "—"
     assert Episode(fracture_site="not-a-site").get_fracture_site_display() == "not-a-site"
+
+
+def test_logging_in_records_the_pages_language_and_says_so_in_the_persons_language(db):
+    """Her language is "the browser's": logging in from an Italian browser records Italian for her
+    e-mails and documents. A person who chose Russian is told "signed in" in Russian, whatever
+    the browser they log in from."""
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    browser_reader = UserFactory(email="anna@hospital.example", language="")
+    client = Client(headers={"accept-language": "it"})
+    assert client.post("/accounts/login/", {"login": browser_reader.email, "password": PASSWORD}).status_code == 302
+    browser_reader.refresh_from_db()
+    assert browser_reader.pages_language == "it"
+    assert language_of(browser_reader, "ru") == "it"
+
+    russian = UserFactory(email="olga@hospital.example", language="ru")
+    client = Client(headers={"accept-language": "en"})
+    response = client.post("/accounts/login/", {"login": russian.email, "password": PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert "Successfully signed in" not in page
+    with translation.override("ru"):
+        signed_in = translation.gettext("Successfully signed in as %(name)s.").split("%(")[0].strip()
+    assert signed_in and signed_in in page
+
+
+def test_the_chooser_records_the_pages_language(client, db):
+    from tests.conftest import sign_in
+
+    person = UserFactory(language="")
+    sign_in(client, person)
+    client.post("/accounts/language/", {"language": "zh-hant", "next": "/"})
+    person.refresh_from_db()
+    assert person.pages_language == "zh-hant"

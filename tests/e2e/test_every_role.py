@@ -28,6 +28,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGES = ("en", "ru")
 # The pages where a person works at a ward computer or on a tablet: nothing may scroll sideways.
 NARROW_SIZES = ({"width": 1024, "height": 768}, {"width": 768, "height": 1024})
+# A phone: no page of any person scrolls sideways at this size (tables scroll inside their own box).
+PHONE = {"width": 390, "height": 844}
+# The pages photographed at a phone's width too.
+PHONE_SHOTS = {("coordinator", "worklist"), ("kazan.lead", "training-days")}
 
 
 def demo_pages() -> dict[str, list[tuple[str, str]]]:
@@ -250,6 +254,19 @@ def serious_violations(page, *, contrast: bool = True) -> list[str]:
 
 def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
+
+
+def wider_than_phone(page) -> list[str]:
+    """The elements that reach past the right edge of the viewport (not inside a box that scrolls)."""
+    return page.evaluate(
+        """() => { const W = document.documentElement.clientWidth, out = [];
+        for (const e of document.querySelectorAll('body *')) {
+          const r = e.getBoundingClientRect(); if (r.right <= W + 1 || !r.width) continue;
+          let p = e.parentElement, inside = false;
+          for (; p; p = p.parentElement) if (getComputedStyle(p).overflowX === 'auto') { inside = true; break; }
+          if (!inside) out.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} to ${Math.round(r.right)} px`);
+        } return out.slice(0, 5); }"""
+    )
 
 
 # --- What each person came to do, in the page's language (``t`` translates a message) ---------------
@@ -512,6 +529,12 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
             page.screenshot(path=str(shots / f"{role}-{name}-{language}.jpg"), type="jpeg", quality=70)
         if name in KEYBOARD and first:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
+        page.set_viewport_size(PHONE)
+        if scrolls_sideways(page):
+            problems.append(f"[{language}] {role} {path}: scrolls sideways on a phone (390 px): {wider_than_phone(page)}")
+        if screenshot and shots and (role, name) in PHONE_SHOTS:
+            page.screenshot(path=str(shots / f"{role}-{name}-phone-{language}.jpg"), type="jpeg", quality=70)
+        page.set_viewport_size({"width": 1280, "height": 900})
         if name in NARROW:
             for size in NARROW_SIZES:
                 page.set_viewport_size(size)

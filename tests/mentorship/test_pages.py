@@ -234,3 +234,18 @@ def test_booking_the_proposed_day_closes_the_proposal(candidate, champion, mento
     book(day)
     proposal.refresh_from_db()
     assert proposal.status == "booked"
+
+
+def test_a_past_day_counts_its_attended_seats_and_is_no_longer_offered_for_change(day, book, champion, mentor, login):
+    """3 seats; two attended, one absent: none free, and no "Change the day" once it is over."""
+    from mentorship import services
+    from tests.mentorship.conftest import days_from_today
+
+    bookings = [services.booking_transition(booking=book(day, n), to=S.CONFIRMED, actor=mentor) for n in range(3)]
+    with today_is(days_from_today(31)):
+        for booking, outcome in zip(bookings, (S.ATTENDED, S.ATTENDED, S.NO_SHOW), strict=True):
+            services.booking_transition(booking=booking, to=outcome, actor=mentor)
+        page = login(mentor).get(f"/p/{champion.slug}/mentorship/days/{day.pk}/").content.decode()
+    assert "3 seats, 0 free, 0 waiting" in page
+    assert "Change the day" not in page and "This training day is over" in page
+    assert "09:00 Welcome\n10:00 Case-finding round" in page  # its lines kept (shown pre-line)

@@ -1,5 +1,6 @@
 """The certificate PDF and the public verification page; reminders before expiry, once each."""
 
+import re
 import shutil
 import subprocess
 from datetime import timedelta
@@ -55,6 +56,44 @@ def test_the_lead_downloads_the_certificate_and_another_programme_cannot(
     assert response.content.startswith(b"%PDF-")
     assert response["Content-Disposition"].startswith("attachment;")
     assert login(make_member(other_programme, "lead")).get(url).status_code == 404
+
+
+def test_a_downloaded_certificate_is_in_the_readers_language_and_links_to_todays_public_address(
+    recognition, lead, login, settings, tmp_path
+):
+    """The copy issued with the decision keeps the address of that moment; a download is rendered
+    afresh: the verification link from the SITE_URL configured now, the words in the reader's."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed")
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    certificate_render(recognition_id=recognition.pk)
+    settings.SITE_URL = "https://registry.example.org"
+    url = f"/p/{recognition.programme.slug}/recognition/{recognition.application_id}/certificate.pdf"
+    client = login(lead)
+    texts = {}
+    for language in ("en", "ru"):
+        path = tmp_path / f"certificate-{language}.pdf"
+        path.write_bytes(client.get(url, headers={"accept-language": language}).content)
+        texts[language] = " ".join(
+            subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split()
+        )
+    for text in texts.values():
+        assert f"https://registry.example.org/verify/{recognition.verification_code}/" in text
+        assert "127.0.0.1" not in text
+    assert "Certificate of Best Practice Recognition" in texts["en"]
+    assert "Сертификат" in texts["ru"] and "Certificate of Best Practice" not in texts["ru"]
+    # One page, filled: the level in its middle, the dates and the link at its foot.
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "certificate-en.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    page_height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', boxes).group(1))
+    assert boxes.count("<page ") == 1
+
+    def height_of(word: str) -> float:
+        return float(re.search(r'yMin="([\d.]+)"[^>]*>' + re.escape(word) + "<", boxes).group(1)) / page_height
+
+    assert 0.35 < height_of("GOLD") < 0.75
+    assert height_of("valid") > 0.75
 
 
 def test_verification_says_valid_expired_or_revoked(recognition, iof_staff, login):

@@ -96,3 +96,14 @@ def test_a_reviewer_logging_in_sees_what_they_have_to_do(
         services.reviewer_assign(application=application, reviewer=reviewer, actor=iof_staff)
     assert "1 review to score" in login(reviewers[0]).get("/").content.decode()
     assert "review" not in login(lead).get("/").content.decode().split("<main")[1].lower()
+
+
+def test_the_draft_shows_the_frozen_figures_it_rests_on(programme, lead, start_application, login):
+    """Every KPI of the frozen set, KPI11 included, with its value and its numerator and denominator."""
+    application = start_application(programme, lead)
+    page = login(lead).get(f"/p/{programme.slug}/recognition/{application.pk}/").content.decode()
+    section = page[page.index('id="frozen-h"') : page.index("Freeze the figures again")]
+    for code in [f"KPI{n}" for n in range(1, 12)]:
+        assert f"{code} " in section, code
+    kpi11 = application.kpi("KPI11")
+    assert f"{kpi11['numerator']} / {kpi11['denominator'] if kpi11['denominator'] is not None else '—'}" in section
