@@ -72,6 +72,12 @@ class KpiDefinition:
         """Identification KPIs: the numerator is the population, the denominator the expected caseload."""
         return self.denominator != "episodes"
 
+    @property
+    def open_ended(self) -> bool:
+        """No window closes on it: an episode without its event is "not met" in the figures, but for
+        the coordinator it is still to do ("not yet"), never too late."""
+        return self.window is None and not self.counts_caseload
+
 
 @dataclass(frozen=True)
 class KpiSet:

@@ -29,6 +29,8 @@ OUTCOME_LABELS = {
 }
 # The identification KPIs count episodes: "met" there means "counted".
 COUNTED_LABEL = gettext_lazy("counted")
+# A KPI without a window is never too late: "not met" there is still to do.
+NOT_YET_LABEL = gettext_lazy("not yet")
 # What each dated item means as an event on the timeline.
 EVENT_LABELS = {
     "identification_date": gettext_lazy("Identified by the FLS"),
@@ -55,7 +57,18 @@ class KpiJudgement:
     def label(self) -> str:
         if self.kpi.counts_caseload and self.outcome == "met":
             return str(COUNTED_LABEL)
+        if self.still_to_do:
+            return str(NOT_YET_LABEL)
         return str(OUTCOME_LABELS[self.outcome])
+
+    @property
+    def still_to_do(self) -> bool:
+        """Not met, with no window to close: open, still to do."""
+        return self.outcome == "not_met" and self.kpi.open_ended
+
+    @property
+    def state_class(self) -> str:
+        return "open" if self.still_to_do else self.outcome
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,7 @@ def _detail(episode: Episode, kpi: KpiDefinition, outcome: str, in_population: b
             }
         return _("left out of this KPI")
     if kpi.required_items:
-        return _("every required item is recorded") if outcome == "met" else _("items missing (listed below)")
+        return _("every required item is recorded") if outcome == "met" else _("items still to record (listed below)")
     if done is not None:
         if outcome == "met":
             return _("on day %(day)s (%(date)s)") % {"day": _day(episode, done), "date": done}
@@ -140,6 +153,8 @@ def _detail(episode: Episode, kpi: KpiDefinition, outcome: str, in_population: b
             }
     if outcome == "not_met" and closes is not None:
         return _("not recorded by %(date)s (day %(days)s)") % {"date": closes, "days": kpi.window}
+    if outcome == "not_met" and kpi.open_ended:
+        return _("still to do: no window closes on it, record it when it is done")
     return ""
 
 

@@ -47,3 +47,34 @@ def test_a_mentee_books_the_mentor_confirms_the_mentee_sees_it(
     status = page.locator(".booking-status").first
     assert status.inner_text().startswith("Confirmed")
     page.screenshot(path=str(artifacts_dir / "mentorship-mentee-confirmed.png"), full_page=True)
+
+
+def test_cohort_matching_shows_the_score_of_the_day_chosen(
+    live_server, page, candidate, mentee, champion, mentor, iof_staff
+):
+    """Picking another day for a candidate shows that day's score (and the total follows)."""
+    from mentorship.models import CandidateProfile
+    from tests.mentorship.conftest import publish_day
+
+    # Interpretation accepted: the English day is offered too, for fewer points than the Russian one.
+    CandidateProfile.objects.create(
+        programme=candidate, expected_yearly_fractures=300, accepts_interpretation=True, contact_email="c@kazan.example"
+    )
+    publish_day(champion, mentor, in_days=30, language="ru")
+    publish_day(champion, mentor, in_days=60, language="en")
+    log_in(page, live_server, iof_staff)
+    page.goto(f"{live_server.url}/mentorship/staff/matching/")
+    select = page.locator(f"#day-{candidate.pk}")
+    cell = page.locator(f"td[data-score-for='day-{candidate.pk}']")
+    scores = {
+        option.get_attribute("value"): option.get_attribute("data-score")
+        for option in select.locator("option").all()
+        if option.get_attribute("value")
+    }
+    assert len(set(scores.values())) == 2, scores  # the two days score differently
+    other = next(value for value in scores if value != select.input_value())
+    select.select_option(other)
+    expect(cell).to_have_text(f"{float(scores[other]):.2f}")
+    expect(page.locator("#chosen-total")).to_have_text(f"{float(scores[other]):.2f}")
+    select.select_option("")
+    expect(cell).to_have_text("—")

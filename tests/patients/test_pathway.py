@@ -162,3 +162,36 @@ def test_timeline_labels_of_close_windows_never_share_a_row_and_events_read_whol
     assert "on day 20 (" in page  # the FLS assessment, within the window
     missing = re.search(r'<ul aria-labelledby="missing-h" class="missing">(.*?)</ul>', page, re.S).group(1)
     assert "Falls risk assessment" in missing and "Strength and balance exercise started" in missing
+
+
+def test_a_20_day_old_episode_shows_open_kpis_as_not_yet_on_its_page_and_in_the_drill_down(
+    programme, coordinator, login, make_episode
+):
+    """KPI5 and KPI6 have no window: without their event they are still to do ("not yet"), beside
+    KPI3 "pending"; the drill-down's to-do list says the same."""
+    fracture = TODAY - timedelta(days=20)
+    blank = dict.fromkeys(
+        ("fls_assessment", "fls_assessment_date", "dxa", "dxa_date", "falls_assessment", "aom_recommended", "aom_drug")
+        + ("first_followup_date", "aom_started", "aom_started_date", "sb_started"),
+        "",
+    )
+    episode = make_episode(
+        programme,
+        coordinator,
+        **blank,
+        fracture_date=fracture.isoformat(),
+        identification_date=(fracture + timedelta(days=2)).isoformat(),
+    )
+    client = login(coordinator)
+    page = client.get(f"/p/{programme.slug}/episodes/{episode.pk}/").content.decode()
+    rows = {code: row for code, row in re.findall(r'data-kpi="(KPI\d+)"(.*?)</tr>', page, re.S)}
+    for code in ("KPI5", "KPI6"):
+        assert 'class="state state-open">not yet<' in rows[code], code
+        assert "not met" not in rows[code]
+    assert 'class="state state-pending">pending<' in rows["KPI3"]
+    from kpis.services import results_recompute
+
+    results_recompute(programme_ids=[programme.pk])
+    drill = client.get(f"/p/{programme.slug}/kpis/KPI5/").content.decode()
+    assert "Not yet (the to-do list)" in drill and "Not met (the to-do list)" not in drill
+    assert "Not met (the to-do list)" in client.get(f"/p/{programme.slug}/kpis/KPI3/").content.decode()
