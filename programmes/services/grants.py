@@ -18,13 +18,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import GLOBAL_ROLE_FIELDS, GlobalRole, authority_change
 from accounts.services import api_tokens_revoke_all
 from programmes.authority import ROLE_CAPABILITIES, Capability, authority_for, can_globally_or_in
-from programmes.locks import programme_lock
+from programmes.locks import programme_lock, serialize
 from programmes.models import ALL_ROLES, AccessEvent, Invitation, Membership, Programme, Role
 from programmes.services.programme import access_event_record
 
@@ -104,6 +105,32 @@ def invitation_create(*, actor, email: str, role: str, programme: Programme | No
             {
                 "email": _("%(email)s is already a member of %(programme)s.")
                 % {"email": email, "programme": programme.name}
+            }
+        )
+    # One pending invitation per address and place: a second one would send a second e-mail with a
+    # second link. Under a lock named for the pair, so two clicks of "Send" cannot both pass.
+    serialize(f"invitation:{programme.pk if programme else role}:{email}")
+    pending = (
+        Invitation.objects.filter(
+            email__iexact=email, programme=programme, accepted_at__isnull=True, revoked_at__isnull=True
+        )
+        .filter(expires_at__gt=timezone.now())
+        .filter(**({} if programme is not None else {"role": role}))
+        .order_by("-created_at")
+        .first()
+    )
+    if pending is not None:
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(email)s already has an invitation waiting, sent on %(sent)s and valid until %(until)s: "
+                    "revoke it first to send a new one."
+                )
+                % {
+                    "email": email,
+                    "sent": date_format(timezone.localtime(pending.created_at), "SHORT_DATE_FORMAT"),
+                    "until": date_format(timezone.localtime(pending.expires_at), "SHORT_DATE_FORMAT"),
+                }
             }
         )
     token = Invitation.new_token()

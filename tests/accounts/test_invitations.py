@@ -139,6 +139,27 @@ def test_inviting_an_existing_member_says_so(programme, lead, coordinator, login
     assert not Invitation.objects.exists()
 
 
+def test_the_same_invitation_is_not_sent_twice_while_one_waits(
+    programme, lead, invite, login, django_capture_on_commit_callbacks
+):
+    """A second "Send" for an address with a pending invitation is refused, saying when the first
+    went out: one e-mail, one link. Once revoked (or expired), a new one may go."""
+    first, _url = invite()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(lead).post(
+            f"/p/{programme.slug}/team/", {"email": "New.Nurse@hospital.example", "role": "viewer"}
+        )
+    assert response.status_code == 400
+    assert "already has an invitation waiting" in response.content.decode()
+    assert Invitation.objects.count() == 1 and len(mail.outbox) == 1
+    login(lead).post(f"/p/{programme.slug}/team/invitations/{first.pk}/revoke/")
+    invite(role="viewer")
+    assert Invitation.objects.count() == 2 and len(mail.outbox) == 2
+    Invitation.objects.filter(revoked_at__isnull=True).update(expires_at=timezone.now() - timedelta(seconds=1))
+    invite()  # the waiting one expired
+    assert Invitation.objects.count() == 3
+
+
 def test_iof_staff_invite_a_reviewer_who_gets_the_global_role(iof_staff, login, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = login(iof_staff).post("/staff/invitations/", {"email": "reviewer@iof.example", "role": "reviewer"})

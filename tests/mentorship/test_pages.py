@@ -1,5 +1,7 @@
 """The pages: each side sees and does what it may, and nothing of another programme's bookings."""
 
+import re
+
 import pytest
 
 from mentorship.models import Booking, BookingStatus, TrainingDay
@@ -249,3 +251,22 @@ def test_a_past_day_counts_its_attended_seats_and_is_no_longer_offered_for_chang
     assert "3 seats, 0 free, 0 waiting" in page
     assert "Change the day" not in page and "This training day is over" in page
     assert "09:00 Welcome\n10:00 Case-finding round" in page  # its lines kept (shown pre-line)
+
+
+def test_a_champion_without_a_shared_language_is_listed_but_never_ranked(
+    candidate, mentee, champion, recognise, login
+):
+    """Places are for the champions the site can learn from; one excluded ("no shared teaching
+    language") comes after them, without a place."""
+    from tests.factories import MembershipFactory, ProgrammeFactory, UserFactory
+    from tests.mentorship.conftest import open_offer
+
+    lyon = ProgrammeFactory(slug="lyon-champion", name="FLS Lyon", country="FR", languages=["fr"])
+    lyon_lead = UserFactory()
+    MembershipFactory(programme=lyon, user=lyon_lead, role="lead")
+    recognise(lyon, "gold")
+    open_offer(lyon, lyon_lead, languages=("fr",))
+    page = login(mentee).get(f"/p/{candidate.slug}/mentorship/matches/").content.decode()
+    rows = re.findall(r'<tr><td>(.*?)</td><th scope="row"><a [^>]*>([^<]+)</a>', page)
+    assert rows[0] == ("1", champion.name)
+    assert rows[1][1] == "FLS Lyon" and "not ranked" in rows[1][0] and "2" not in rows[1][0]
