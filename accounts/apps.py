@@ -9,7 +9,6 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.mfa.models import Authenticator
         from django.contrib.auth import get_user_model
-
         from django.contrib.auth.signals import user_logged_in
 
         from accounts.language import on_log_in

@@ -115,7 +115,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         choices=settings.LANGUAGES,
         editable=False,
-        help_text=_("Recorded at log-in and by the language chooser: what e-mails and documents use when no language is chosen."),
+        help_text=_(
+            "Recorded at log-in and by the language chooser: what e-mails and documents use when no language is chosen."
+        ),
     )
     time_zone = models.CharField(
         _("time zone"),

@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 
 def _fill(text, **values) -> str:
-    return str(text) % {name: str(value) for name, value in values.items()}
+    # A number stays a number: a plural text (ngettext_lazy) chooses its form of the language by it.
+    return str(text % {name: value if isinstance(value, int) else str(value) for name, value in values.items()})
 
 
 # Filled in when read, so the words follow the reader's language (a lazy text's own % reads it at once).
@@ -171,9 +173,12 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
             "KPI3",
             _interpolate(_("FLS assessment within %(words)s"), words=assessment_words),
             _interpolate(
-                _(
+                ngettext_lazy(
+                    "Episodes mature for %(days)s day with an FLS assessment dated within %(days)s day of the fracture; "
+                    "episodes whose patient died within the window without an assessment are left out.",
                     "Episodes mature for %(days)s days with an FLS assessment dated within %(days)s days of the fracture; "
-                    "episodes whose patient died within the window without an assessment are left out."
+                    "episodes whose patient died within the window without an assessment are left out.",
+                    "days",
                 ),
                 days=assessment_window,
             ),
@@ -186,10 +191,14 @@ def _iof_kpis(assessment_window: int, assessment_words: str) -> tuple[KpiDefinit
             "KPI4",
             _interpolate(_("DXA within %(words)s"), words=assessment_words),
             _interpolate(
-                _(
+                ngettext_lazy(
+                    "Episodes mature for %(days)s day with a DXA scan dated within %(days)s day; episodes where a "
+                    "clinician decided no scan was needed are not in the KPI's population, and those who died within "
+                    "the window without one are left out.",
                     "Episodes mature for %(days)s days with a DXA scan dated within %(days)s days; episodes where a "
                     "clinician decided no scan was needed are not in the KPI's population, and those who died within "
-                    "the window without one are left out."
+                    "the window without one are left out.",
+                    "days",
                 ),
                 days=assessment_window,
             ),

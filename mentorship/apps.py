@@ -8,5 +8,8 @@ class MentorshipConfig(AppConfig):
 
     def ready(self):
         from mentorship import permissions
+        from mentorship.models import BookingStatus
+        from programmes.labels import register
 
         permissions.register()
+        register("booking_status", dict(BookingStatus.choices))

@@ -1,29 +1,22 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 from mentorship.models import MAX_SEATS, MAX_YEARLY_FRACTURES, BookingStatus, Topic
+from programmes.forms import LanguagesField
 from programmes.inputs import DateInRange, OneLine
+from programmes.labels import choices as labelled_choices
 from programmes.models import CareSetting
-from programmes.services import parse_languages
-
-LANGUAGES_HELP = _("ISO 639-1 codes separated by ';', such as ru;en.")
 
 
-class LanguagesField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            return parse_languages(value or "")
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from None
+def _countries():
+    """Every country, named in the reader's language (read when the form is drawn, not at start)."""
+    return [("", "---------"), *labelled_choices("country", [code for code, _name in countries])]
 
 
 class OfferForm(forms.Form):
     is_open = forms.BooleanField(label=_("Offer mentorship as a champion"), required=False)
-    languages = LanguagesField(label=_("Teaching languages"), help_text=LANGUAGES_HELP, max_length=100)
+    languages = LanguagesField(label=_("Teaching languages"))
     topics = forms.MultipleChoiceField(
         label=_("Topics of strength"), choices=Topic.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -49,11 +42,11 @@ class CandidateProfileForm(forms.Form):
 class JoinRequestForm(forms.Form):
     name = OneLine(label=_("Name of the planned FLS"), max_length=200)
     institution = OneLine(label=_("Institution"), max_length=200)
-    country = LazyTypedChoiceField(label=_("Country"), choices=[("", "---------"), *countries])
+    country = forms.ChoiceField(label=_("Country"), choices=_countries)
     city = OneLine(label=_("City"), max_length=120)
     latitude = forms.DecimalField(label=_("Latitude"), min_value=-90, max_value=90, decimal_places=6, max_digits=9)
     longitude = forms.DecimalField(label=_("Longitude"), min_value=-180, max_value=180, decimal_places=6, max_digits=9)
-    languages = LanguagesField(label=_("Languages"), help_text=LANGUAGES_HELP, max_length=100)
+    languages = LanguagesField(label=_("Languages"))
     care_setting = forms.ChoiceField(label=_("Care setting"), choices=CareSetting.choices)
     expected_yearly_fractures = forms.IntegerField(
         label=_("Expected fragility fractures a year"), min_value=0, max_value=MAX_YEARLY_FRACTURES
@@ -78,7 +71,7 @@ class TrainingDayForm(forms.Form):
 
     def __init__(self, *args, languages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [(code, code) for code in languages]
+        self.fields["language"].choices = labelled_choices("language", languages)
 
 
 class TrainingDayEditForm(TrainingDayForm):

@@ -35,6 +35,8 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 from scipy.optimize import linear_sum_assignment
 
+from programmes.labels import label, labels
+
 WEIGHTS = {
     "language": 25.0,
     "country": 10.0,
@@ -160,13 +162,13 @@ def match(candidate: Site, champion: Site, languages: frozenset[str] | None = No
             "language",
             language,
             WEIGHTS["language"],
-            ", ".join(shared) if shared else str(_("with interpretation")),
+            labels("language", shared) if shared else str(_("with interpretation")),
         ),
         Part(
             "country",
             WEIGHTS["country"] if candidate.country and candidate.country == champion.country else 0.0,
             WEIGHTS["country"],
-            champion.country,
+            label("country", champion.country),
         ),
         Part(
             "distance",
@@ -178,7 +180,7 @@ def match(candidate: Site, champion: Site, languages: frozenset[str] | None = No
             "setting",
             setting_points(candidate.care_setting, champion.care_setting),
             WEIGHTS["setting"],
-            f"{candidate.care_setting or '?'} / {champion.care_setting or '?'}",
+            f"{label('care_setting', candidate.care_setting) or '?'} / {label('care_setting', champion.care_setting) or '?'}",
         ),
         Part(
             "size",

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import clock
 from mentorship import selectors
@@ -468,7 +469,11 @@ def _check_fair_share(day: TrainingDay, candidate: Programme, status: str) -> No
         mine = Booking.objects.filter(training_day=day, candidate=candidate, status__in=[*SEAT_HOLDING, S.WAITING])
         if mine.count() >= share:
             raise ValidationError(
-                _("%(candidate)s already holds %(count)s places on this day, the most one candidate site may hold.")
+                ngettext(
+                    "%(candidate)s already holds %(count)s place on this day, the most one candidate site may hold.",
+                    "%(candidate)s already holds %(count)s places on this day, the most one candidate site may hold.",
+                    share,
+                )
                 % {"candidate": candidate.name, "count": share}
             )
     if (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -33,6 +35,7 @@ from mentorship.forms import (
 from mentorship.models import BookingStatus, JoinRequest, Topic
 from mentorship.permissions import MC, MENTEE, MENTOR
 from programmes.forms import add_refusal, refusal_messages
+from programmes.maps import tile_origins
 from programmes.models import Programme, ProgrammeStatus
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
@@ -49,11 +52,11 @@ def _offer_form(programme, offer, data=None) -> OfferForm:
     if data is not None:
         return OfferForm(data)
     if offer is None:
-        return OfferForm(initial={"is_open": True, "languages": ";".join(programme.languages), "version": None})
+        return OfferForm(initial={"is_open": True, "languages": list(programme.languages), "version": None})
     return OfferForm(
         initial={
             "is_open": offer.is_open,
-            "languages": ";".join(offer.languages),
+            "languages": list(offer.languages),
             "topics": offer.topics,
             "contact_name": offer.contact_name,
             "contact_email": offer.contact_email,
@@ -419,7 +422,12 @@ def join(request):
         minutes = max(1, ratelimit.retry_after("join_request") // 60)
         form.add_error(
             None,
-            _("Too many requests to join from this address. Try again in %(minutes)s minutes.") % {"minutes": minutes},
+            ngettext(
+                "Too many requests to join from this address. Try again in %(minutes)s minute.",
+                "Too many requests to join from this address. Try again in %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
         return render(request, "mentorship/join.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
@@ -430,7 +438,14 @@ def join(request):
         else:
             ratelimit.failed(request, "join_request")  # counts a request sent
             return render(request, "mentorship/join_sent.html", {"name": form.cleaned_data["name"]})
-    return render(request, "mentorship/join.html", {"form": form}, status=400 if form.errors else 200)
+    response = render(
+        request,
+        "mentorship/join.html",
+        {"form": form, "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION},
+        status=400 if form.errors else 200,
+    )
+    response._csp_update = {"img-src": tile_origins(settings.MAP_TILE_URL)}  # django-csp: the place map's tiles
+    return response
 
 
 def attendee_confirm(request, token):

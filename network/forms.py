@@ -8,7 +8,10 @@ from network.models import NUMERIC_PARAMETERS, ResourceKind
 from network.selectors import LEVELS
 from network.services import ResourceInput
 from patients.rules import FRACTURE_SITES
+from programmes.forms import LanguagesField
 from programmes.inputs import DateInRange
+from programmes.labels import choices as labelled_choices
+from programmes.labels import label
 from programmes.models import CareSetting
 
 
@@ -22,23 +25,23 @@ class MapFilterForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Recognition"),
         required=False,
-        choices=[("", _("Any")), *[(level, _(level.title())) for level in LEVELS]],
+        choices=lambda: [("", _("Any")), *[(level, label("level", level)) for level in LEVELS]],
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
-    language = forms.CharField(
+    language = forms.ChoiceField(
         label=_("Language"),
         required=False,
-        max_length=8,
-        help_text=_("A language code such as it or ru: the programme's languages, or a champion's teaching."),
+        help_text=_("The programme's languages, or a champion's teaching."),
     )
     care_setting = forms.ChoiceField(
         label=_("Care setting"), required=False, choices=[("", _("Any")), *CareSetting.choices]
     )
     champion = forms.BooleanField(label=_("Champion sites only"), required=False)
 
-    def __init__(self, *args, country_choices=(), **kwargs):
+    def __init__(self, *args, country_choices=(), language_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Any")), *country_choices]
+        self.fields["language"].choices = [("", _("Any")), *language_choices]
 
 
 class PublicListingForm(forms.Form):
@@ -72,7 +75,7 @@ class ResourceForm(forms.Form):
     )
     publisher = forms.CharField(label=_("Publisher"), max_length=200, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
-    languages = forms.CharField(label=_("Languages"), help_text=_("Codes separated by ';', e.g. ru;en"))
+    languages = LanguagesField(label=_("Languages"))
     countries = forms.CharField(
         label=_("Countries"), required=False, help_text=_("ISO codes separated by ';', e.g. IT;FR. Empty: all.")
     )
@@ -99,7 +102,7 @@ class ResourceForm(forms.Form):
             "summary": resource.summary,
             "publisher": resource.publisher,
             "kind": resource.kind,
-            "languages": ";".join(resource.languages),
+            "languages": list(resource.languages),
             "countries": ";".join(resource.countries),
             "topics": resource.topics,
             "url": resource.url,
@@ -113,7 +116,7 @@ class ResourceForm(forms.Form):
             title=data["title"],
             summary=data["summary"],
             kind=data["kind"],
-            languages=_codes(data["languages"]),
+            languages=data["languages"],
             last_reviewed=data["last_reviewed"],
             publisher=data["publisher"],
             countries=_codes(data["countries"]),
@@ -174,4 +177,6 @@ class ParametersForm(forms.Form):
 
 
 class CountryForm(forms.Form):
-    country = forms.ChoiceField(label=_("Country"), choices=list(countries))
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: labelled_choices("country", [code for code, _name in countries])
+    )

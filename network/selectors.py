@@ -53,6 +53,7 @@ from network.models import (
     ResourceStatus,
 )
 from patients.models import Episode
+from programmes.labels import choices as labelled_choices
 from programmes.models import LANGUAGE_CODE_RE, CareSetting, Programme, ProgrammeStatus
 from recognition.models import Recognition
 
@@ -177,9 +178,18 @@ def public_programme(slug: str, day: date | None = None) -> Programme | None:
 
 
 def map_countries(day: date | None = None) -> list[tuple[str, str]]:
-    """The countries of the programmes shown, for the map's country filter."""
+    """The countries of the programmes shown, for the map's country filter, named for the reader."""
     codes = public_programmes(day).order_by().values_list("country", flat=True).distinct()
-    return sorted(((code, str(countries.name(code))) for code in codes), key=lambda pair: pair[1])
+    return labelled_choices("country", codes)
+
+
+def map_languages(day: date | None = None) -> list[tuple[str, str]]:
+    """The languages of the programmes shown and of the champions' teaching, for the map's filter."""
+    codes: set[str] = set()
+    for spoken, taught in public_programmes(day).order_by().values_list("languages", "offer_languages"):
+        codes.update(spoken or ())
+        codes.update(taught or ())
+    return labelled_choices("language", codes)
 
 
 def network_summary(day: date | None = None) -> dict:

@@ -36,6 +36,8 @@ from network.public_cache import summary
 from programmes import services as programme_services
 from programmes.forms import add_refusal, refusal_messages
 from programmes.inputs import int_param
+from programmes.labels import label, language_codes
+from programmes.maps import tile_origins
 from programmes.models import AccessEvent
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
@@ -54,7 +56,11 @@ def map_page(request):
     asked = (request.GET.get("country") or "").strip().upper()
     if asked in countries and asked not in dict(choices):
         choices.append((asked, str(countries.name(asked))))  # a country with no programme shown: no result
-    form = MapFilterForm(request.GET or None, country_choices=choices)
+    languages = selectors.map_languages()
+    spoken = (request.GET.get("language") or "").strip().lower()
+    if spoken in language_codes() and spoken not in dict(languages):
+        languages.append((spoken, label("language", spoken)))  # a language nobody shown speaks: no result
+    form = MapFilterForm(request.GET or None, country_choices=choices, language_choices=languages)
     if form.is_bound:
         form.is_valid()
         for field, field_errors in errors.items():
@@ -77,14 +83,6 @@ def map_page(request):
     )
     response._csp_update = {"img-src": tile_origins(settings.MAP_TILE_URL)}  # django-csp: this page's tiles
     return response
-
-
-def tile_origins(url_template: str) -> list[str]:
-    """The origin a tile URL template loads from, as a CSP source ({s} subdomains as *)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url_template.replace("{s}", "*"))
-    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
 def profile(request, slug):

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from programmes import rls, services
 from programmes.authority import Capability, authority_for
@@ -265,7 +266,10 @@ class InvitationAdmin(AuthorityAdmin):
         for invitation in queryset.filter(accepted_at=None, revoked_at=None):
             services.invitation_revoke(invitation=invitation, actor=request.user)
             withdrawn += 1
-        self.message_user(request, _("%(n)s invitation(s) withdrawn.") % {"n": withdrawn})
+        self.message_user(
+            request,
+            ngettext("%(n)s invitation withdrawn.", "%(n)s invitations withdrawn.", withdrawn) % {"n": withdrawn},
+        )
 
 
 class ScopeFilter(admin.SimpleListFilter):

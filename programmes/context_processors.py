@@ -1,10 +1,14 @@
 from programmes.authority import authority_for
 from programmes.selectors import memberships_for_user
 
-
 # The programme's pages come in five groups; the group of the page shown is marked in the menu and
 # its pages are listed under it. Views are known by their URL namespace (and name, for programmes).
-_SECTION_OF_NAMESPACE = {"patients": "patients", "kpis": "kpis", "recognition": "recognition", "mentorship": "mentorship"}
+_SECTION_OF_NAMESPACE = {
+    "patients": "patients",
+    "kpis": "kpis",
+    "recognition": "recognition",
+    "mentorship": "mentorship",
+}
 
 
 def nav_section(request) -> str:

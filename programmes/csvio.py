@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 FILE_LEVEL = ""  # the column of an error that concerns the whole row or file
 NOT_UTF8 = _lazy('the file is not UTF-8 text: in your spreadsheet, save it as "CSV UTF-8"')
@@ -137,7 +138,11 @@ class CsvReader:
                     RowError(
                         1,
                         FILE_LEVEL,
-                        _("the header has %(count)s columns; at most %(max)s are read (the columns are: %(columns)s)")
+                        ngettext(
+                            "the header has %(count)s column; at most %(max)s are read (the columns are: %(columns)s)",
+                            "the header has %(count)s columns; at most %(max)s are read (the columns are: %(columns)s)",
+                            len(raw_header),
+                        )
                         % {"count": len(raw_header), "max": MAX_COLUMNS, "columns": ", ".join(self.columns)},
                     )
                 ]

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +9,8 @@ from accounts.clock import zone_names
 from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
 from programmes.inputs import DateInRange
+from programmes.labels import choices as labelled_choices
+from programmes.labels import language_codes
 from programmes.models import (
     ALL_ROLES,
     CASELOAD_YEARS,
@@ -16,7 +20,27 @@ from programmes.models import (
     Programme,
     Role,
 )
-from programmes.services import parse_languages
+
+
+class LanguagesField(forms.MultipleChoiceField):
+    """Languages picked from a list named in the reader's language (a programme's, a champion's
+    teaching, a candidate site's). A list of codes typed or sent by a script ("ru;en") is read too."""
+
+    widget = forms.SelectMultiple(attrs={"size": 6})
+    default_error_messages = {
+        "invalid_choice": _("%(value)s is not a language the registry knows: choose the languages from the list."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("Choose one or more (hold Ctrl, or ⌘ on a Mac, to choose several)."))
+        super().__init__(choices=lambda: labelled_choices("language", language_codes()), **kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        items = [value] if isinstance(value, str) else value
+        codes = [code.strip().lower() for item in items for code in re.split(r"[;,|\s]+", str(item)) if code.strip()]
+        return list(dict.fromkeys(codes))
 
 
 class InvitationForm(forms.Form):
@@ -100,9 +124,7 @@ class ProgrammeProfileForm(forms.Form):
     institution = forms.CharField(label=_("Institution"), max_length=200, required=False)
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     care_setting = forms.ChoiceField(label=_("Care setting"), choices=[("", "—"), *CareSetting.choices], required=False)
-    languages = forms.CharField(
-        label=_("Languages"), required=False, help_text=_("Language codes separated by ';', e.g. en;fr")
-    )
+    languages = LanguagesField(label=_("Languages"), required=False)
     kpi_set = forms.ChoiceField(
         label=_("KPI set"), choices=KPI_SET_CHOICES, help_text=_("The KPI definitions the dashboard and reports use.")
     )
@@ -132,15 +154,9 @@ class ProgrammeProfileForm(forms.Form):
             "institution": programme.institution,
             "city": programme.city,
             "care_setting": programme.care_setting,
-            "languages": ";".join(programme.languages),
+            "languages": list(programme.languages),
             "time_zone": programme.time_zone,
         }
-
-    def clean_languages(self):
-        try:
-            return parse_languages(self.cleaned_data["languages"])
-        except DjangoValidationError as exc:
-            raise forms.ValidationError(exc.messages) from None
 
 
 class AccessLogFilterForm(forms.Form):

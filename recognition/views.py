@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -132,14 +133,21 @@ class ApplicationView(ApplicationMixin, TemplateView):
         if conflicts:
             messages.error(
                 request,
-                _(
-                    "%(count)s answer(s) were changed by someone else since you opened the page and were not "
-                    "saved; their version is shown, yours is below it."
+                ngettext(
+                    "%(count)s answer was changed by someone else since you opened the page and was not "
+                    "saved; their version is shown, yours is below it.",
+                    "%(count)s answers were changed by someone else since you opened the page and were not "
+                    "saved; their version is shown, yours is below it.",
+                    len(conflicts),
                 )
                 % {"count": len(conflicts)},
             )
             return self.render_to_response(self.get_context_data(conflicts=conflicts), status=409)
-        messages.success(request, _("Draft saved (%(count)s answer(s) changed).") % {"count": saved})
+        messages.success(
+            request,
+            ngettext("Draft saved (%(count)s answer changed).", "Draft saved (%(count)s answers changed).", saved)
+            % {"count": saved},
+        )
         return redirect(application_url(application))
 
 
@@ -382,7 +390,9 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
                 request=request,
             )
             return HttpResponse(escape(saved_at) + problems)
-        messages.success(request, _("%(count)s score(s) saved.") % {"count": saved})
+        messages.success(
+            request, ngettext("%(count)s score saved.", "%(count)s scores saved.", saved) % {"count": saved}
+        )
         return redirect("recognition:review", assignment_id=assignment.pk)
 
 

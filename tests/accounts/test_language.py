@@ -211,3 +211,24 @@ def test_the_chooser_records_the_pages_language(client, db):
     client.post("/accounts/language/", {"language": "zh-hant", "next": "/"})
     person.refresh_from_db()
     assert person.pages_language == "zh-hant"
+
+
+def test_a_number_takes_the_plural_form_of_the_readers_language(db):
+    """"прошло 84 дня", not "84 дней": each language's own plural forms where a number meets a noun."""
+    from django.template import Context, Template
+
+    from clinical.kpi_sets import IOF_2020
+
+    with translation.override("ru"):
+        definition = str(IOF_2020.get("KPI3").definition)
+        assert "прошло 84 дня" in definition and "84 дней" not in definition
+        seats = Template(
+            "{% load i18n %}{% blocktranslate with free=1 waiting=0 count seats=n %}{{ seats }} seat, {{ free }} free, "
+            "{{ waiting }} waiting{% plural %}{{ seats }} seats, {{ free }} free, {{ waiting }} waiting{% endblocktranslate %}"
+        )
+        assert [seats.render(Context({"n": n})).split(",")[0] for n in (1, 3, 5, 21)] == [
+            "1 место",
+            "3 места",
+            "5 мест",
+            "21 место",
+        ]

@@ -54,7 +54,14 @@ def test_coordinator_adds_an_episode_corrects_a_mistake_and_finds_it_in_the_work
             )
             assert apart, (first, second)
     states = page.locator("table.kpi-judgements .state").all_inner_texts()
-    assert "notapplicable" not in states and set(states) <= {"met", "not met", "not yet", "pending", "not eligible", "counted"}
+    assert "notapplicable" not in states and set(states) <= {
+        "met",
+        "not met",
+        "not yet",
+        "pending",
+        "not eligible",
+        "counted",
+    }
     page.screenshot(path=str(artifacts_dir / "episode-timeline.png"), full_page=True)
 
     page.get_by_role("link", name="Worklist").click()

@@ -531,7 +531,9 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
         page.set_viewport_size(PHONE)
         if scrolls_sideways(page):
-            problems.append(f"[{language}] {role} {path}: scrolls sideways on a phone (390 px): {wider_than_phone(page)}")
+            problems.append(
+                f"[{language}] {role} {path}: scrolls sideways on a phone (390 px): {wider_than_phone(page)}"
+            )
         if screenshot and shots and (role, name) in PHONE_SHOTS:
             page.screenshot(path=str(shots / f"{role}-{name}-phone-{language}.jpg"), type="jpeg", quality=70)
         page.set_viewport_size({"width": 1280, "height": 900})

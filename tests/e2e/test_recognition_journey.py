@@ -53,7 +53,7 @@ def test_the_lead_completes_and_submits_an_application(
         page.locator(f"#text-{number}-organisation").fill(answer)
         page.locator(f"#claim-{number}-organisation").select_option("2")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("Draft saved (2 answer(s) changed).")).to_be_visible()
+    expect(page.get_by_text("Draft saved (2 answers changed).")).to_be_visible()
     evidence = tmp_path / "guideline.pdf"
     evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
     page.get_by_label("Standard and domain").select_option("5-organisation")

@@ -205,7 +205,9 @@ def test_the_pdf_report_is_in_the_language_of_the_pages_it_was_asked_from(
     texts = {}
     for browser in ("en-GB,en;q=0.9", "ru-RU,ru;q=0.9"):
         with django_capture_on_commit_callbacks(execute=True):
-            client.post(f"/p/{programme.slug}/kpis/report/", {"period": "rolling"}, headers={"accept-language": browser})
+            client.post(
+                f"/p/{programme.slug}/kpis/report/", {"period": "rolling"}, headers={"accept-language": browser}
+            )
         texts[browser[:2]] = report_text(KpiReport.objects.for_programme(programme).order_by("-pk").first())
     assert "Data completeness" in texts["en"] and "Полнота данных" not in texts["en"]
     assert "Полнота данных" in texts["ru"] and "Оценка в СППП в течение 12 недель" in texts["ru"]

@@ -170,7 +170,7 @@ def test_the_public_form_says_what_is_wrong_and_where(login, db):
     assert response.status_code == 400
     page = response.content.decode()
     assert "Ensure this value is less than or equal to 90." in page
-    assert "is not a language code" in page
+    assert "russian! is not a language the registry knows: choose the languages from the list." in page
     assert JoinRequest.objects.count() == 0
 
 

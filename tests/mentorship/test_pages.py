@@ -253,9 +253,7 @@ def test_a_past_day_counts_its_attended_seats_and_is_no_longer_offered_for_chang
     assert "09:00 Welcome\n10:00 Case-finding round" in page  # its lines kept (shown pre-line)
 
 
-def test_a_champion_without_a_shared_language_is_listed_but_never_ranked(
-    candidate, mentee, champion, recognise, login
-):
+def test_a_champion_without_a_shared_language_is_listed_but_never_ranked(candidate, mentee, champion, recognise, login):
     """Places are for the champions the site can learn from; one excluded ("no shared teaching
     language") comes after them, without a place."""
     from tests.factories import MembershipFactory, ProgrammeFactory, UserFactory

@@ -184,7 +184,7 @@ def test_a_20_day_old_episode_shows_open_kpis_as_not_yet_on_its_page_and_in_the_
     )
     client = login(coordinator)
     page = client.get(f"/p/{programme.slug}/episodes/{episode.pk}/").content.decode()
-    rows = {code: row for code, row in re.findall(r'data-kpi="(KPI\d+)"(.*?)</tr>', page, re.S)}
+    rows = dict(re.findall(r'data-kpi="(KPI\d+)"(.*?)</tr>', page, re.S))
     for code in ("KPI5", "KPI6"):
         assert 'class="state state-open">not yet<' in rows[code], code
         assert "not met" not in rows[code]

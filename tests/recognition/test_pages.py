@@ -1,7 +1,10 @@
 """The pages people use: the lead's form, the reviewer's save-as-you-go, IOF staff's desk."""
 
+import re
+
 from recognition.models import Application, State
-from tests.recognition.conftest import answer_everything
+from tests.fls_registry.test_labels import RU, text_of
+from tests.recognition.conftest import answer_everything, score_all
 
 
 def test_the_lead_starts_saves_and_submits_through_the_pages(programme, lead, login):
@@ -107,3 +110,13 @@ def test_the_draft_shows_the_frozen_figures_it_rests_on(programme, lead, start_a
         assert f"{code} " in section, code
     kpi11 = application.kpi("KPI11")
     assert f"{kpi11['numerator']} / {kpi11['denominator'] if kpi11['denominator'] is not None else '—'}" in section
+
+
+def test_the_staff_desk_names_domains_and_levels_and_rounds_the_means(under_review, reviewers, iof_staff, login):
+    for reviewer in reviewers:
+        score_all(under_review, reviewer, lambda standard, domain: 2 if standard.number % 3 else 1)
+    page = login(iof_staff).get(f"/recognition/staff/{under_review.pk}/", headers=RU).content.decode()
+    section = text_of(page[page.index('id="result-h"') : page.index("</section>", page.index('id="result-h"'))])
+    for raw in ("hip", "inpatient", "outpatient", "organisation", "silver", "bronze", "gold"):
+        assert not re.search(rf"\b{raw}\b", section), (raw, section)
+    assert not re.search(r"\d\.\d{3,}", section), section  # means to two decimals
