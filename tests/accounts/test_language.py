@@ -221,7 +221,7 @@ def test_a_number_takes_the_plural_form_of_the_readers_language(db):
 
     with translation.override("ru"):
         definition = str(IOF_2020.get("KPI3").definition)
-        assert "прошло 84 дня" in definition and "84 дней" not in definition
+        assert "прошло 84 дня" in definition and "прошло 84 дней" not in definition
         seats = Template(
             "{% load i18n %}{% blocktranslate with free=1 waiting=0 count seats=n %}{{ seats }} seat, {{ free }} free, "
             "{{ waiting }} waiting{% plural %}{{ seats }} seats, {{ free }} free, {{ waiting }} waiting{% endblocktranslate %}"
