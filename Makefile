@@ -40,7 +40,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving the FLS registry on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo-code: install
 	@$(PY) manage.py demo_code

@@ -143,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "programmes.context_processors.programme_navigation",
+                "fls_registry.context_processors.site_address",
             ],
         },
     },

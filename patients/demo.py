@@ -9,13 +9,15 @@ from patients.importer import episodes_import
 from patients.synthetic import synthetic_cohort
 from programmes.models import Programme
 
-# slug: (episodes, patient_ref prefix, seed)
+# slug: (episodes, patient_ref prefix, seed, quality). The quality (patients/synthetic.py) tells the
+# demo's story: Milano, recognised gold, works as a gold service; Sheffield and Yaroslavl (silver)
+# well; Lyon and Taipei, still applying, show figures of every band.
 COHORTS = {
-    "yaroslavl-rech": (1500, "ЯО-", 11),
-    "lyon-sud": (700, "LYS", 12),
-    "milano-niguarda": (500, "MI", 13),
-    "taipei-ntuh": (600, "TPE", 14),
-    "sheffield-nhs": (900, "S", 15),
+    "yaroslavl-rech": (1500, "ЯО-", 11, 0.7),
+    "lyon-sud": (700, "LYS", 12, 0.0),
+    "milano-niguarda": (900, "MI", 13, 1.0),
+    "taipei-ntuh": (600, "TPE", 14, 0.0),
+    "sheffield-nhs": (900, "S", 15, 0.7),
 }
 
 
@@ -23,10 +25,16 @@ def load(today: date | None = None) -> dict[str, str]:
     today = today or timezone.localdate()
     start = date(today.year - 2, 1, 1)
     results = {}
-    for slug, (count, prefix, seed) in COHORTS.items():
+    for slug, (count, prefix, seed, quality) in COHORTS.items():
         programme = Programme.objects.get(slug=slug)
         rows = synthetic_cohort(
-            count=count, start=start, end=today - timedelta(days=1), today=today, seed=seed, prefix=prefix
+            count=count,
+            start=start,
+            end=today - timedelta(days=1),
+            today=today,
+            seed=seed,
+            prefix=prefix,
+            quality=quality,
         )
         counts = episodes_import(
             programme=programme,

@@ -101,12 +101,14 @@ TIME_ZONES = {
     "kazan-candidate": "Europe/Moscow",
 }
 
+# The fragility fractures each programme expects a year (non-spine, spine): the identification KPIs'
+# denominators. The recognised programmes find most of theirs (patients/demo.py tells their story).
 CASELOADS = {
-    "yaroslavl-rech": {2025: (820, 190), 2026: (840, 200)},
+    "yaroslavl-rech": {2025: (560, 100), 2026: (570, 100)},
     "lyon-sud": {2025: (1100, 260), 2026: (1120, 270)},
-    "milano-niguarda": {2025: (950, 210)},
+    "milano-niguarda": {2025: (300, 52), 2026: (300, 52)},
     "taipei-ntuh": {2025: (700, 240), 2026: (720, 250)},
-    "sheffield-nhs": {2025: (1500, 330), 2026: (1500, 330)},
+    "sheffield-nhs": {2025: (330, 60), 2026: (330, 60)},
 }
 
 # The system administrator (hospital IT): created as by ``createsuperuser``; grants IOF staff.

@@ -214,7 +214,7 @@ def test_the_chooser_records_the_pages_language(client, db):
 
 
 def test_a_number_takes_the_plural_form_of_the_readers_language(db):
-    """"прошло 84 дня", not "84 дней": each language's own plural forms where a number meets a noun."""
+    """ "прошло 84 дня", not "84 дней": each language's own plural forms where a number meets a noun."""
     from django.template import Context, Template
 
     from clinical.kpi_sets import IOF_2020

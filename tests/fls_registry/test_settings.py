@@ -268,3 +268,17 @@ def test_processes_starting_together_prepare_the_roles_one_after_the_other():
             admin.execute(f"DROP DATABASE IF EXISTS {database}")
             for role in names.values():
                 admin.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_the_demo_warns_when_served_at_another_address_than_site_url(client, db, settings):
+    """Links in e-mails and certificates come from SITE_URL: the demo says so when it is served
+    elsewhere, and says nothing when the two agree (or outside the demo)."""
+    settings.DEBUG = True
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    page = client.get("/", HTTP_HOST="registry.example.org").content.decode()
+    assert "This registry is served at http://registry.example.org, but SITE_URL is http://127.0.0.1:8000" in page
+    settings.SITE_URL = "http://registry.example.org"
+    assert "SITE_URL is" not in client.get("/", HTTP_HOST="registry.example.org").content.decode()
+    settings.SITE_URL, settings.DEBUG = "http://127.0.0.1:8000", False
+    assert "SITE_URL is" not in client.get("/", HTTP_HOST="registry.example.org").content.decode()
