@@ -650,7 +650,19 @@ def score_save(
     return saved
 
 
-def review_problems(assignment: ReviewAssignment) -> list[str]:
+@dataclass(frozen=True)
+class ReviewProblem:
+    """One thing that stops a reviewer submitting, tied to its pair (``key``: "5-hip")."""
+
+    key: str
+    kind: str  # "unscored" or "no_reason"
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def review_problems(assignment: ReviewAssignment) -> list[ReviewProblem]:
     """What stops the reviewer submitting: unscored pairs, departures from a suggestion without a reason."""
     application = assignment.application
     suggested = selectors.suggestions(application)
@@ -659,14 +671,21 @@ def review_problems(assignment: ReviewAssignment) -> list[str]:
     for standard, domain in application.pairs():
         found = scores.get((domain, standard.number))
         where = {"number": standard.number, "domain": _domain_name(domain)}
+        key = f"{standard.number}-{domain}"
         if found is None:
-            problems.append(_("Standard %(number)s, %(domain)s: give a score.") % where)
+            problems.append(ReviewProblem(key, "unscored", _("Standard %(number)s, %(domain)s: give a score.") % where))
         elif (
             suggested.get(standard.number) is not None
             and found.score != suggested[standard.number]
             and not found.comment
         ):
-            problems.append(_("Standard %(number)s, %(domain)s: say why you depart from the suggested score.") % where)
+            problems.append(
+                ReviewProblem(
+                    key,
+                    "no_reason",
+                    _("Standard %(number)s, %(domain)s: say why you depart from the suggested score.") % where,
+                )
+            )
     return problems
 
 
@@ -675,7 +694,7 @@ def review_submit(*, assignment: ReviewAssignment, actor) -> ReviewAssignment:
     application = _require_reviewer(assignment, actor)
     problems = review_problems(assignment)
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError([problem.message for problem in problems])
     assignment.submitted_at = timezone.now()
     assignment.save(update_fields=["submitted_at"])
     others = application.assignments.exclude(pk=assignment.pk)

@@ -346,7 +346,10 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         both_done = len(assignments) == 2 and all(a.submitted_at for a in assignments)
         context["both_done"] = both_done
         context["pairs"] = selectors.pair_scores(application) if both_done else []
-        context["problems"] = services.review_problems(assignment) if not assignment.submitted_at else []
+        problems = services.review_problems(assignment) if not assignment.submitted_at else []
+        context["problems"] = problems
+        # Beside each pair, the reason it still lacks (a score unlike the suggestion, no word why).
+        context["missing_reasons"] = {p.key: p.message for p in problems if p.kind == "no_reason"}
         context["may_score"] = services.may_score(self.request.user, assignment)
         return context
 
@@ -355,15 +358,31 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         is_htmx = request.headers.get("HX-Request") == "true"
         try:
             if "submit_review" in request.POST:
+                problems = services.review_problems(assignment)
+                if problems:  # one message; the list with a link to each field is on the page
+                    messages.error(
+                        request,
+                        ngettext(
+                            "The review cannot be submitted yet: %(count)s thing to do, listed under "
+                            "“Submit your review”.",
+                            "The review cannot be submitted yet: %(count)s things to do, listed under "
+                            "“Submit your review”.",
+                            len(problems),
+                        )
+                        % {"count": len(problems)},
+                    )
+                    return redirect(reverse("recognition:review", args=[assignment.pk]) + "#review-problems")
                 services.review_submit(assignment=assignment, actor=request.user)
                 messages.success(request, _("Review submitted. Thank you."))
                 return redirect("recognition:reviews")
             saved = 0
+            posted_keys = []
             for standard, domain in assignment.application.pairs():
                 key = _pair_key(standard.number, domain)
                 raw = request.POST.get(f"score-{key}")
                 if raw is None or raw == "":
                     continue
+                posted_keys.append(key)
                 if not raw.isdigit():
                     raise ValidationError(
                         _("Standard %(number)s: a score is 0, 1, 2 or 3.") % {"number": standard.number}
@@ -382,14 +401,20 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
                 return HttpResponse(" ".join(getattr(exc, "messages", [str(exc)])), status=400)
             refusal_messages(request, exc)
             return redirect("recognition:review", assignment_id=assignment.pk)
-        if is_htmx:  # the saved mark, and the submit checklist brought up to date
+        if is_htmx:  # the saved mark, the pair's own problem, and the submit checklist brought up to date
             saved_at = _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
-            problems = render_to_string(
-                "recognition/_review_problems.html",
-                {"problems": services.review_problems(assignment), "oob": True},
-                request=request,
+            problems = services.review_problems(assignment)
+            missing = {p.key: p.message for p in problems if p.kind == "no_reason"}
+            marks = "".join(
+                render_to_string(
+                    "recognition/_pair_problem.html", {"key": key, "problem": missing.get(key, ""), "oob": True}
+                )
+                for key in posted_keys
             )
-            return HttpResponse(escape(saved_at) + problems)
+            checklist = render_to_string(
+                "recognition/_review_problems.html", {"problems": problems, "oob": True}, request=request
+            )
+            return HttpResponse(escape(saved_at) + marks + checklist)
         messages.success(
             request, ngettext("%(count)s score saved.", "%(count)s scores saved.", saved) % {"count": saved}
         )

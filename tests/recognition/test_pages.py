@@ -73,6 +73,41 @@ def test_a_reviewers_score_saves_on_change(programme, lead, reviewers, iof_staff
     assert assignment.scores.get(standard=1, domain="hip").score == 2
 
 
+def test_a_departure_without_reason_is_marked_at_its_field_and_a_premature_submit_gives_one_summary(
+    under_review, reviewers, login
+):
+    """The score autosaves, and the pair says at once that it needs a reason; submitting too early
+    gives one message with a count, and the list links each problem to its field."""
+    from recognition import selectors
+
+    assignment = under_review.assignments.get(reviewer=reviewers[0])
+    url = f"/recognition/reviews/{assignment.pk}/"
+    client = login(reviewers[0])
+    number = next(n for n, score in selectors.suggestions(under_review).items() if score is not None)
+    domain = next(d for standard, d in under_review.pairs() if standard.number == number)
+    key = f"{number}-{domain}"
+    suggested = selectors.suggestions(under_review)[number]
+    departing = str((suggested + 1) % 4)
+    marked = client.post(url, {f"score-{key}": departing, f"comment-{key}": ""}, HTTP_HX_REQUEST="true").content.decode()
+    problem = re.search(rf'<p id="problem-{key}"[^>]*>([^<]*)</p>', marked)
+    assert problem and "hidden" not in problem.group(0) and "say why you depart" in problem.group(1)
+    page = client.get(url).content.decode()
+    assert re.search(rf'<p id="problem-{key}" class="field-problem">[^<]*say why you depart', page)
+    cleared = client.post(
+        url, {f"score-{key}": departing, f"comment-{key}": "The evidence says otherwise."}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert re.search(rf'<p id="problem-{key}"[^>]* hidden>', cleared)
+
+    response = client.post(url, {"submit_review": ""}, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0].endswith("#review-problems")
+    pairs = len(under_review.pairs())
+    assert page.count('class="message message-error"') == 1
+    assert f"The review cannot be submitted yet: {pairs - 1} things to do" in page
+    assert f"{pairs - 1} things stop the submission:" in page
+    assert len(re.findall(r'<li><a href="#score-\d+-\w+">Standard', page)) == pairs - 1
+
+
 def test_staff_see_why_a_reviewer_is_refused(programme, lead, iof_staff, start_application, login):
     from recognition import services
     from tests.factories import MembershipFactory, UserFactory
