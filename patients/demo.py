@@ -1,6 +1,7 @@
 """Demo episodes for `make run`: synthetic cohorts through the real import, so the demo shows the
 list, the worklist, timelines and (later) KPIs with realistic gaps. Same day, same data."""
 
+import random
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -21,12 +22,24 @@ COHORTS = {
 }
 
 
+# How the demo's fractures happened: mostly falls from standing height, a few unrecorded, and now
+# and then a high-energy injury that the episode page flags as outside the FLS's scope.
+MECHANISMS = [("low_trauma_fall", 78), ("other_low_energy", 8), ("unknown", 4), ("", 9), ("high_energy", 1)]
+
+
+def with_mechanism(row: dict, rng: random.Random) -> dict:
+    values, weights = zip(*MECHANISMS, strict=True)
+    row["mechanism"] = rng.choices(values, weights)[0]
+    return row
+
+
 def load(today: date | None = None) -> dict[str, str]:
     today = today or timezone.localdate()
     start = date(today.year - 2, 1, 1)
     results = {}
     for slug, (count, prefix, seed, quality) in COHORTS.items():
         programme = Programme.objects.get(slug=slug)
+        mechanisms = random.Random(seed)  # its own stream: the cohorts stay those of the benchmarks
         rows = synthetic_cohort(
             count=count,
             start=start,
@@ -38,7 +51,7 @@ def load(today: date | None = None) -> dict[str, str]:
         )
         counts = episodes_import(
             programme=programme,
-            rows=((n + 2, row, []) for n, row in enumerate(rows)),
+            rows=((n + 2, with_mechanism(row, mechanisms), []) for n, row in enumerate(rows)),
             source="demo",
             today=today,
             parallel=False,

@@ -15,6 +15,7 @@ PATHWAY = [
             "birth_date",
             "fracture_date",
             "fracture_site",
+            "mechanism",
             "spine_detection",
             "identification_date",
         ],
@@ -26,6 +27,10 @@ PATHWAY = [
 HELP = {
     "patient_ref": _("The hospital's own number for the patient; 1-64 characters."),
     "birth_date": _("The patient must be 50 or over on the fracture date."),
+    "mechanism": _(
+        "Optional. A fall from standing height or less makes it a fragility fracture; a high-energy injury "
+        "is outside the FLS's scope."
+    ),
     "spine_detection": _("Only for spine fractures: found clinically, or on imaging done for another reason."),
     "dxa": _("'not required' when a clinician decided no scan was needed."),
     "falls_assessment": _("'referred' counts: the FLS referred the patient to a falls service."),

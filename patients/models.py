@@ -90,6 +90,7 @@ class Episode(Versioned, ProgrammeOwnedModel):
     )
     fracture_date = models.DateField(_("fracture date"))
     fracture_site = models.CharField(_("fracture site"), max_length=16, choices=rules.choices("fracture_site"))
+    mechanism = models.CharField(max_length=16, blank=True, choices=rules.choices("mechanism"))
     spine_detection = models.CharField(max_length=16, blank=True, choices=rules.choices("spine_detection"))
     identification_date = models.DateField(null=True, blank=True)
     fls_assessment = models.CharField(max_length=3, blank=True, choices=rules.choices("fls_assessment"))
@@ -118,6 +119,11 @@ class Episode(Versioned, ProgrammeOwnedModel):
             # With id: the list's default order (newest first, then id) is read straight off the index.
             models.Index(fields=["programme", "fracture_date", "id"], name="episode_programme_fracture"),
         ]
+
+    @property
+    def out_of_scope(self) -> bool:
+        """A high-energy injury: not a fragility fracture, flagged on the episode page."""
+        return self.mechanism in rules.OUT_OF_SCOPE_MECHANISMS
 
     def __str__(self):
         return f"{self.fracture_site} {self.fracture_date}"

@@ -24,6 +24,7 @@ COLUMNS = [
     "birth_date",
     "fracture_date",
     "fracture_site",
+    "mechanism",
     "spine_detection",
     "identification_date",
     "fls_assessment",
@@ -48,6 +49,10 @@ EPISODE_FIELDS = tuple(c for c in COLUMNS if c not in PATIENT_FIELDS)
 
 SEXES = ("female", "male", "other", "unknown")
 FRACTURE_SITES = ("hip", "spine", "wrist", "humerus", "pelvis", "femur", "tibia_fibula", "ankle", "rib", "other")
+# How the fracture happened: a fall from standing height or less is what makes it a fragility
+# fracture; a high-energy injury (a road accident, a fall from a height) is outside the FLS's scope.
+MECHANISMS = ("low_trauma_fall", "other_low_energy", "high_energy", "unknown")
+OUT_OF_SCOPE_MECHANISMS = ("high_energy",)
 SPINE_DETECTIONS = ("clinical", "radiological")
 YES_NO = ("yes", "no")
 DXA_VALUES = ("yes", "no", "not_required")
@@ -68,6 +73,7 @@ AOM_DRUGS = (
 ENUMS: dict[str, tuple[str, ...]] = {
     "sex": SEXES,
     "fracture_site": FRACTURE_SITES,
+    "mechanism": MECHANISMS,
     "spine_detection": SPINE_DETECTIONS,
     "fls_assessment": YES_NO,
     "dxa": DXA_VALUES,
@@ -99,6 +105,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "ankle": gettext_lazy("ankle"),
         "rib": gettext_lazy("rib"),
         "other": pgettext_lazy("fracture site", "other"),
+    },
+    "mechanism": {
+        "low_trauma_fall": gettext_lazy("fall from standing height or less"),
+        "other_low_energy": gettext_lazy("other low-energy injury"),
+        "high_energy": gettext_lazy("high-energy injury"),
+        "unknown": pgettext_lazy("mechanism", "unknown"),
     },
     "spine_detection": {"clinical": gettext_lazy("clinical"), "radiological": gettext_lazy("radiological")},
     "dxa": {**YES_NO_LABELS, "not_required": gettext_lazy("not required")},
@@ -185,6 +197,7 @@ LABELS = {
     "birth_date": gettext_lazy("Date of birth"),
     "fracture_date": gettext_lazy("Fracture date"),
     "fracture_site": gettext_lazy("Fracture site"),
+    "mechanism": gettext_lazy("How the fracture happened"),
     "spine_detection": gettext_lazy("How the spine fracture was found"),
     "identification_date": gettext_lazy("Date identified by the FLS"),
     "fls_assessment": gettext_lazy("FLS assessment"),

@@ -12,6 +12,7 @@ def valid_values(**overrides) -> dict:
         "birth_date": (fracture - timedelta(days=75 * 365)).isoformat(),
         "fracture_date": fracture.isoformat(),
         "fracture_site": "wrist",
+        "mechanism": "low_trauma_fall",
         "spine_detection": "",
         "identification_date": (fracture + timedelta(days=3)).isoformat(),
         "fls_assessment": "yes",
