@@ -83,6 +83,16 @@ def zone_names() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+# The areas of the IANA names people pick from ("Europe/Rome"); the old aliases ("GB", "NZ",
+# "US/Eastern") stay valid when typed or stored, but a list never offers them (they read as codes).
+_AREAS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+
+
+def offered_zones() -> list[str]:
+    """The zones a list offers, sorted: every "Area/Place" name, and UTC."""
+    return ["UTC", *sorted(name for name in zone_names() if name.startswith(_AREAS))]
+
+
 def validate_zone(value: str) -> None:
     if value and value not in zone_names():
         raise ValidationError(

@@ -23,7 +23,7 @@ def _profile(request, **extra):
         {
             "has_mfa": Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists(),
             "tokens": ApiToken.objects.filter(user=request.user),
-            "time_zones": sorted(clock.zone_names()),
+            "time_zones": clock.offered_zones(),
             "token_days": settings.API_TOKEN_DAYS,
             **extra,
         },

@@ -9,5 +9,18 @@ class PatientsConfig(AppConfig):
     def ready(self):
         from patients.activity import audit_activity
         from programmes.activity import register_source
+        from programmes.labels import register
 
         register_source(audit_activity)
+        # Where a change came from, as the audit trail says it.
+        register(
+            "change_source",
+            {
+                "form": _("the form"),
+                "api": _("the API"),
+                "admin": _("the admin"),
+                "command": _("a command"),
+                "upload": _("a CSV upload"),
+                "demo": _("the demo data"),
+            },
+        )

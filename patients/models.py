@@ -120,13 +120,13 @@ class Episode(Versioned, ProgrammeOwnedModel):
             models.Index(fields=["programme", "fracture_date", "id"], name="episode_programme_fracture"),
         ]
 
+    def __str__(self):
+        return f"{self.fracture_site} {self.fracture_date}"
+
     @property
     def out_of_scope(self) -> bool:
         """A high-energy injury: not a fragility fracture, flagged on the episode page."""
         return self.mechanism in rules.OUT_OF_SCOPE_MECHANISMS
-
-    def __str__(self):
-        return f"{self.fracture_site} {self.fracture_date}"
 
     def values(self) -> dict:
         """Every CSV column's value for this episode (patient columns from its patient)."""

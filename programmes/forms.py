@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.clock import zone_names
+from accounts.clock import offered_zones
 from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
 from programmes.inputs import DateInRange
@@ -136,9 +136,11 @@ class ProgrammeProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [("", "—")] + [
-            (name, name.replace("_", " ")) for name in sorted(zone_names())
-        ]
+        offered = offered_zones()
+        current = self.initial.get("time_zone") or ""
+        if current and current not in offered:
+            offered = [current, *offered]  # an old alias stored before keeps working
+        self.fields["time_zone"].choices = [("", "—")] + [(name, name.replace("_", " ")) for name in offered]
 
     def clean(self):
         data = super().clean()

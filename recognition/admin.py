@@ -3,6 +3,7 @@ A published version is read-only, so an application keeps exactly the catalogue 
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from programmes.admin import AuthorityAdmin
@@ -98,6 +99,7 @@ class StandardTextAdmin(AuthorityAdmin):
         standard = obj.standard if obj and obj.standard_id else None
         if standard is None:
             return "—"
-        return " · ".join(
+        text = " · ".join(
             [standard.name, standard.intent, standard.bronze_asks, standard.silver_asks, standard.gold_asks]
         )
+        return format_html('<span lang="en">{}</span>', text)  # the source, in English whatever the page
