@@ -280,6 +280,16 @@ UNTRANSLATED_JS = """() => {
 }"""
 
 
+def wrapped_bands(page) -> list[str]:
+    """KPI bands ("綠色") broken over lines: a band is a word, never a column of characters."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.band')].filter(b => {
+            const lines = b.getClientRects().length, style = getComputedStyle(b);
+            return lines > 1 || b.getBoundingClientRect().height > 2 * parseFloat(style.lineHeight || style.fontSize);
+        }).map(b => b.textContent.trim()).slice(0, 3)"""
+    )
+
+
 def untranslated(page) -> list[str]:
     """Text in the page (and the words screen readers read) that looks English, or a raw code."""
     return page.evaluate(UNTRANSLATED_JS)
@@ -566,6 +576,7 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
         if name in KEYBOARD and first:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
         page.set_viewport_size(PHONE)
+        problems += [f"[{language}] {role} {path}: band {band!r} wraps on a phone" for band in wrapped_bands(page)]
         if scrolls_sideways(page):
             problems.append(
                 f"[{language}] {role} {path}: scrolls sideways on a phone (390 px): {wider_than_phone(page)}"
