@@ -85,7 +85,18 @@ def zone_names() -> frozenset[str]:
 
 # The areas of the IANA names people pick from ("Europe/Rome"); the old aliases ("GB", "NZ",
 # "US/Eastern") stay valid when typed or stored, but a list never offers them (they read as codes).
-_AREAS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+_AREAS = (
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Arctic/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
+)
 
 
 def offered_zones() -> list[str]:

@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fls_registry import views
@@ -12,7 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says: the icon the pages name.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.FaviconView.as_view()),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", programme_views.InvitationAcceptView.as_view(), name="invitation_accept"),

@@ -1,9 +1,11 @@
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 from fls_registry.health import broker_state, database_state
 from programmes.selectors import memberships_for_user
@@ -78,3 +80,13 @@ def admin_login(request):
     ):
         target = ""
     return redirect_to_login(target or "/admin/")
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page says: the icon the pages name (its hashed
+    name is looked up when asked, so the manifest of collected files is read at run time)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")

@@ -453,6 +453,14 @@ def search_query(text: str) -> SearchQuery:
     return query
 
 
+def resource_languages() -> list[tuple[str, str]]:
+    """The languages of the published resources, named for the reader: the library's filter."""
+    codes = set()
+    for languages in Resource.objects.filter(status="published").values_list("languages", flat=True):
+        codes.update(languages or ())
+    return labelled_choices("language", codes)
+
+
 def resource_search(filters: ResourceFilters, *, language: str = "", countries_of_reader: tuple[str, ...] = ()):
     """Published resources matching the filters; the reader's language and countries first, then by
     relevance (when searching) and title."""

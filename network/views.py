@@ -141,6 +141,7 @@ def resources(request):
             "kinds": ResourceKind.choices,
             "topics": Topic.choices,
             "countries": list(countries),
+            "languages": selectors.resource_languages(),
         },
     )
 

@@ -18,6 +18,7 @@ def test_coordinator_adds_an_episode_corrects_a_mistake_and_finds_it_in_the_work
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.goto(live_server.url + f"/p/{programme.slug}/")
+    page.get_by_role("link", name="Patients", exact=True).click()  # the programme's menu: its group
     page.get_by_role("link", name="New episode").first.click()
 
     page.get_by_label("Patient reference (hospital number)").fill("E2E-0042")

@@ -65,7 +65,7 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
     wait_for_map(page, 2)  # Milano and Yaroslavl have coordinates; Lyon is listed only
     page.get_by_label("Recognition").select_option("gold")
     page.get_by_label("Country").select_option("IT")
-    page.get_by_label("Language").fill("it")
+    page.get_by_label("Language").select_option("it")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r".*level=gold.*country=IT.*language=it.*"))
     wait_for_map(page, 1)
@@ -96,7 +96,7 @@ def test_a_visitor_finds_a_gold_italian_champion_and_its_training_day(
     page.goto(live_server.url + "/resources/")
     page.get_by_label("Words").fill("памятки")
     page.get_by_label("Kind").select_option("patient_leaflet")
-    page.get_by_label("Language").fill("ru")
+    page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("heading", name="1 resource")).to_be_visible()
     page.get_by_role("link", name="Памятка пациенту после перелома").click()

@@ -19,7 +19,9 @@ def test_the_form_records_it_and_a_high_energy_injury_is_flagged(programme, coor
     client = login(coordinator)
     form = client.get(f"/p/{programme.slug}/episodes/new/").content.decode()
     assert 'name="mechanism"' in form and "fall from standing height or less" in form
-    response = client.post(f"/p/{programme.slug}/episodes/new/", valid_values(patient_ref="M1", mechanism="high_energy"))
+    response = client.post(
+        f"/p/{programme.slug}/episodes/new/", valid_values(patient_ref="M1", mechanism="high_energy")
+    )
     assert response.status_code == 302
     assert stored(programme, "M1").mechanism == "high_energy"
     page = client.get(response["Location"]).content.decode()

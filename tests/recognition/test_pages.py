@@ -88,7 +88,9 @@ def test_a_departure_without_reason_is_marked_at_its_field_and_a_premature_submi
     key = f"{number}-{domain}"
     suggested = selectors.suggestions(under_review)[number]
     departing = str((suggested + 1) % 4)
-    marked = client.post(url, {f"score-{key}": departing, f"comment-{key}": ""}, HTTP_HX_REQUEST="true").content.decode()
+    marked = client.post(
+        url, {f"score-{key}": departing, f"comment-{key}": ""}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     problem = re.search(rf'<p id="problem-{key}"[^>]*>([^<]*)</p>', marked)
     assert problem and "hidden" not in problem.group(0) and "say why you depart" in problem.group(1)
     page = client.get(url).content.decode()
