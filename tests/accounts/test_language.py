@@ -126,6 +126,16 @@ def test_addresses_are_grouped_by_the_language_their_reader_chose(db):
     assert groups == {"ru": ["anna@hospital.example"], "it": ["luca@hospital.example", "new@clinic.example"]}
 
 
+def test_the_language_of_the_pages_last_used_comes_before_the_programmes(db):
+    """IOF staff who read English but never chose a language get a French programme's e-mails in
+    English; whoever chose wins; nobody known falls back to the programme's."""
+    staff = UserFactory(email="staff@iof.example", language="", pages_language="en")
+    assert language_of(staff, "fr") == "en"
+    UserFactory(email="chose@iof.example", language="ru", pages_language="en")
+    groups = addresses_by_language(["staff@iof.example", "chose@iof.example", "new@clinic.example"], "fr")
+    assert groups == {"en": ["staff@iof.example"], "ru": ["chose@iof.example"], "fr": ["new@clinic.example"]}
+
+
 def test_an_invitation_goes_out_in_the_programmes_language(programme, lead, django_capture_on_commit_callbacks):
     programme.languages = ["ru", "en"]
     programme.save(update_fields=["languages"])
