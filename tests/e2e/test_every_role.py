@@ -281,9 +281,9 @@ UNTRANSLATED_JS = """() => {
 
 
 def wrapped_bands(page) -> list[str]:
-    """KPI bands ("綠色") broken over lines: a band is a word, never a column of characters."""
+    """KPI bands ("綠色") and dates broken over lines: each is one word, never a column of characters."""
     return page.evaluate(
-        """() => [...document.querySelectorAll('.band')].filter(b => {
+        """() => [...document.querySelectorAll('.band, span.date, time')].filter(b => {
             const lines = b.getClientRects().length, style = getComputedStyle(b);
             return lines > 1 || b.getBoundingClientRect().height > 2 * parseFloat(style.lineHeight || style.fontSize);
         }).map(b => b.textContent.trim()).slice(0, 3)"""
@@ -576,7 +576,9 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
         if name in KEYBOARD and first:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
         page.set_viewport_size(PHONE)
-        problems += [f"[{language}] {role} {path}: band {band!r} wraps on a phone" for band in wrapped_bands(page)]
+        problems += [
+            f"[{language}] {role} {path}: {band!r} breaks over lines on a phone" for band in wrapped_bands(page)
+        ]
         if scrolls_sideways(page):
             problems.append(
                 f"[{language}] {role} {path}: scrolls sideways on a phone (390 px): {wider_than_phone(page)}"
