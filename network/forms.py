@@ -146,13 +146,15 @@ class ParametersForm(forms.Form):
         super().__init__(*args, **kwargs)
         for site in FRACTURE_SITES:
             self.fields[f"risk_{site}"] = forms.DecimalField(
-                label=_("Subsequent fracture risk after a first %(site)s fracture (share)") % {"site": site},
+                label=_("Subsequent fracture risk after a first %(site)s fracture (share)")
+                % {"site": label("fracture_site", site)},
                 required=False,
             )
         if with_sources:
             for name in [*(n for n, _share, _bound in NUMERIC_PARAMETERS), "risk_by_site"]:
                 self.fields[f"source_{name}"] = forms.CharField(
-                    label=_("Source of %(name)s") % {"name": self.fields.get(name, forms.Field(label=name)).label},
+                    label=_("Source of %(name)s")
+                    % {"name": self.fields[name].label if name in self.fields else _("the risks by fracture site")},
                     required=False,
                     max_length=500,
                 )

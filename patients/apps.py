@@ -7,11 +7,14 @@ class PatientsConfig(AppConfig):
     verbose_name = _("Patients")
 
     def ready(self):
+        from patients import rules
         from patients.activity import audit_activity
         from programmes.activity import register_source
         from programmes.labels import register
 
         register_source(audit_activity)
+        register("fracture_site", rules.VALUE_LABELS["fracture_site"])
+        register("mechanism", rules.VALUE_LABELS["mechanism"])
         # Where a change came from, as the audit trail says it.
         register(
             "change_source",

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from programmes.labels import label as coded_label
+from programmes.labels import labels as coded_labels
 from programmes.models import AccessEvent, Programme
 
 CHANGED = "changed"  # the filter's value for the registered sources' rows (changes of data)
@@ -139,12 +141,22 @@ def describe(event: AccessEvent) -> str:
         if via == "api":
             parts[-1] += " " + _("(through the API)")
     labels = _detail_labels()
+    if via in _VIA_KINDS:
+        parts.append(coded_label("granted_via", via))
     for key, value in detail.items():
         if value in (None, "", [], {}):
             continue
+        kind = _CODED_DETAILS.get(key)
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
+            value = coded_labels(kind, value) if kind else ", ".join(str(v) for v in value)
+        elif kind:
+            value = coded_label(kind, value)
         parts.append(f"{labels.get(key, str(key).replace('_', ' '))} {value}")
     return "; ".join(parts)
+
+
+# Details stored as codes, and the kind of label each is shown with (programmes.labels).
+_CODED_DETAILS = {"role": "role", "source": "change_source", "country": "country", "languages": "language"}
+_VIA_KINDS = ("grant", "invitation", "createsuperuser")

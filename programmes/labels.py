@@ -69,10 +69,19 @@ def country_name(code: str) -> str | None:
 
 
 def _programme_kinds() -> None:
+    from accounts.models import GlobalRole
     from programmes.models import CareSetting, ProgrammeStatus, Role
 
     register("language", language_name)
     register("country", country_name)
     register("care_setting", dict(CareSetting.choices))
     register("programme_status", dict(ProgrammeStatus.choices))
-    register("role", dict(Role.choices))
+    register("role", {**dict(Role.choices), **dict(GlobalRole.choices)})  # a programme's or a global one
+    register(
+        "granted_via",
+        {
+            "grant": _("on the global roles page"),
+            "invitation": _("by an invitation"),
+            "createsuperuser": _("by the createsuperuser command"),
+        },
+    )

@@ -267,7 +267,8 @@ UNTRANSLATED_JS = """() => {
     const text = node.textContent.replace(/\\s+/g, ' ').trim();
     if (!text || !node.parentElement || skip(node.parentElement)) continue;
     const words = (text.match(english) || []).length;
-    if (words >= 2 || code.test(text)) found.push(text.slice(0, 80));
+    const parts = text.split(/[,·:;()\\/]+/).map(t => t.trim()).filter(Boolean);
+    if (words >= 2 || code.test(text) || parts.some(t => code.test(t))) found.push(text.slice(0, 80));
   }
   for (const e of document.querySelectorAll('[placeholder], [aria-label], [title], input[type=submit][value]')) {
     if (skip(e)) continue;
