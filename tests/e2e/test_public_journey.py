@@ -169,3 +169,20 @@ def test_a_lead_opts_in_and_prints_the_benefits_calculator(
     target = tmp_path / "benefits.pdf"
     download.value.save_as(target)
     assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_join_form_takes_the_place_from_a_click_on_the_map(live_server, page, settings):
+    """No latitude and longitude to look up: a click on the small map fills them in."""
+    settings.MAP_TILE_URL = ""  # outlines only: the test machine has no internet
+    page.goto(live_server.url + "/mentorship/join/")
+    place = page.locator("#place-map")
+    expect(place).to_be_visible()
+    expect(page.locator("#place-map .leaflet-outlines-pane path").first).to_be_attached()  # the outlines drawn
+    assert page.get_by_label("Latitude").input_value() == ""
+    place.click(position={"x": 200, "y": 120})
+    latitude, longitude = (
+        float(page.get_by_label("Latitude").input_value()),
+        float(page.get_by_label("Longitude").input_value()),
+    )
+    assert -90 <= latitude <= 90 and -180 <= longitude <= 180
+    expect(page.locator("#place-map .leaflet-marker-icon")).to_be_visible()
