@@ -10,8 +10,9 @@ from programmes.models import CareSetting
 
 
 def _countries():
-    """Every country, named in the reader's language (read when the form is drawn, not at start)."""
-    return [("", "---------"), *labelled_choices("country", [code for code, _name in countries])]
+    """Every country, named and sorted in the reader's language (django-countries, the source of
+    ``label("country", …)``), read when the form is drawn, not at start."""
+    return [("", "---------"), *countries]
 
 
 class OfferForm(forms.Form):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,7 +34,7 @@ from mentorship.forms import (
 from mentorship.models import BookingStatus, JoinRequest, Topic
 from mentorship.permissions import MC, MENTEE, MENTOR
 from programmes.forms import add_refusal, refusal_messages
-from programmes.maps import tile_origins
+from programmes.maps import tile_context, with_tiles
 from programmes.models import Programme, ProgrammeStatus
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
@@ -438,14 +437,9 @@ def join(request):
         else:
             ratelimit.failed(request, "join_request")  # counts a request sent
             return render(request, "mentorship/join_sent.html", {"name": form.cleaned_data["name"]})
-    response = render(
-        request,
-        "mentorship/join.html",
-        {"form": form, "tile_url": settings.MAP_TILE_URL, "tile_attribution": settings.MAP_TILE_ATTRIBUTION},
-        status=400 if form.errors else 200,
+    return with_tiles(
+        render(request, "mentorship/join.html", {"form": form, **tile_context()}, status=400 if form.errors else 200)
     )
-    response._csp_update = {"img-src": tile_origins(settings.MAP_TILE_URL)}  # django-csp: the place map's tiles
-    return response
 
 
 def attendee_confirm(request, token):

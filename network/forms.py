@@ -10,7 +10,6 @@ from network.services import ResourceInput
 from patients.rules import FRACTURE_SITES
 from programmes.forms import LanguagesField
 from programmes.inputs import DateInRange
-from programmes.labels import choices as labelled_choices
 from programmes.labels import label
 from programmes.models import CareSetting
 
@@ -179,6 +178,4 @@ class ParametersForm(forms.Form):
 
 
 class CountryForm(forms.Form):
-    country = forms.ChoiceField(
-        label=_("Country"), choices=lambda: labelled_choices("country", [code for code, _name in countries])
-    )
+    country = forms.ChoiceField(label=_("Country"), choices=lambda: list(countries))  # named when drawn

@@ -177,19 +177,18 @@ def public_programme(slug: str, day: date | None = None) -> Programme | None:
     return public_programmes(day).filter(slug=slug).first()
 
 
-def map_countries(day: date | None = None) -> list[tuple[str, str]]:
-    """The countries of the programmes shown, for the map's country filter, named for the reader."""
-    codes = public_programmes(day).order_by().values_list("country", flat=True).distinct()
-    return labelled_choices("country", codes)
-
-
-def map_languages(day: date | None = None) -> list[tuple[str, str]]:
-    """The languages of the programmes shown and of the champions' teaching, for the map's filter."""
-    codes: set[str] = set()
-    for spoken, taught in public_programmes(day).order_by().values_list("languages", "offer_languages"):
-        codes.update(spoken or ())
-        codes.update(taught or ())
-    return labelled_choices("language", codes)
+def map_filter_choices(day: date | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The map's country and language filters, in one query: the countries of the programmes shown,
+    and their languages and the champions' teaching ones, named for the reader."""
+    countries_shown: set[str] = set()
+    languages: set[str] = set()
+    for country, spoken, taught in (
+        public_programmes(day).order_by().values_list("country", "languages", "offer_languages")
+    ):
+        countries_shown.add(country)
+        languages.update(spoken or ())
+        languages.update(taught or ())
+    return labelled_choices("country", countries_shown), labelled_choices("language", languages)
 
 
 def network_summary(day: date | None = None) -> dict:

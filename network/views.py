@@ -4,7 +4,6 @@ staff's library desk and calculator parameters."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -37,7 +36,7 @@ from programmes import services as programme_services
 from programmes.forms import add_refusal, refusal_messages
 from programmes.inputs import int_param
 from programmes.labels import label, language_codes
-from programmes.maps import tile_origins
+from programmes.maps import tile_context, with_tiles
 from programmes.models import AccessEvent
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
 
@@ -52,11 +51,10 @@ def map_page(request):
         errors = {}
     except ValidationError as exc:
         filters, errors = selectors.MapFilters(), exc.message_dict
-    choices = selectors.map_countries()
+    choices, languages = selectors.map_filter_choices()
     asked = (request.GET.get("country") or "").strip().upper()
     if asked in countries and asked not in dict(choices):
-        choices.append((asked, str(countries.name(asked))))  # a country with no programme shown: no result
-    languages = selectors.map_languages()
+        choices.append((asked, label("country", asked)))  # a country with no programme shown: no result
     spoken = (request.GET.get("language") or "").strip().lower()
     if spoken in language_codes() and spoken not in dict(languages):
         languages.append((spoken, label("language", spoken)))  # a language nobody shown speaks: no result
@@ -76,13 +74,11 @@ def map_page(request):
             "programmes": selectors.map_programmes(filters),
             "figures": summary(),
             "geojson_url": reverse("api_public_geojson") + (f"?{query}" if query else ""),
-            "tile_url": settings.MAP_TILE_URL,
-            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            **tile_context(),
         },
         status=400 if errors else 200,
     )
-    response._csp_update = {"img-src": tile_origins(settings.MAP_TILE_URL)}  # django-csp: this page's tiles
-    return response
+    return with_tiles(response)
 
 
 def profile(request, slug):

@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -8,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.clock import offered_zones
 from accounts.models import GlobalRole
 from clinical.kpi_sets import KPI_SET_CHOICES
-from programmes.inputs import DateInRange
+from programmes.inputs import DateInRange, language_codes_in
 from programmes.labels import choices as labelled_choices
 from programmes.labels import language_codes
 from programmes.models import (
@@ -39,8 +37,7 @@ class LanguagesField(forms.MultipleChoiceField):
         if not value:
             return []
         items = [value] if isinstance(value, str) else value
-        codes = [code.strip().lower() for item in items for code in re.split(r"[;,|\s]+", str(item)) if code.strip()]
-        return list(dict.fromkeys(codes))
+        return language_codes_in(";".join(str(item) for item in items))
 
 
 class InvitationForm(forms.Form):

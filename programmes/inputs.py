@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import re
 from datetime import date
 
 from django import forms
@@ -280,6 +281,11 @@ class DateInRange(forms.DateField):
 # A name goes into e-mail subjects, headings and calendar files: a line break in it ends a header.
 
 LINE_BREAKS = ("\r", "\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
+
+
+def language_codes_in(text: str) -> list[str]:
+    """The codes of a typed list ("ru; en", "ru,en", "ru en"), lower-cased, each once, in order."""
+    return list(dict.fromkeys(code.lower() for code in re.split(r"[;,|\s]+", text) if code))
 
 
 def one_line(text: str) -> str:

@@ -11,6 +11,7 @@ never hidden: a label missing for a new code shows in the page rather than losin
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 
 from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext
@@ -44,21 +45,25 @@ def choices(kind: str, codes: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(((code, label(kind, code)) for code in codes), key=lambda pair: pair[1].casefold())
 
 
+def language_info(code: str) -> dict:
+    """Django's facts about a language code (``name``, ``name_local``), through its fallback for a
+    code Django knows only with a script or region; {} for an unknown code."""
+    info = LANG_INFO.get(code) or {}
+    return LANG_INFO.get(info["fallback"][0], {}) if "fallback" in info else info
+
+
 def language_name(code: str) -> str | None:
     """An ISO 639-1 code as the reader calls the language ("it" → "Italian", "итальянский")."""
     if code in _LANGUAGE_NAMES:
         return str(_LANGUAGE_NAMES[code])
-    info = LANG_INFO.get(code)
-    if info is None:
-        return None
-    if "fallback" in info:
-        info = LANG_INFO.get(info["fallback"][0], {})
-    return gettext(info["name"]) if "name" in info else None
+    name = language_info(code).get("name")
+    return gettext(name) if name else None
 
 
-def language_codes() -> list[str]:
+@cache
+def language_codes() -> tuple[str, ...]:
     """The ISO 639-1 languages a programme, a training day or a resource may be in."""
-    return sorted({code for code in LANG_INFO if len(code) == 2} | set(_LANGUAGE_NAMES))
+    return tuple(sorted({code for code in LANG_INFO if len(code) == 2} | set(_LANGUAGE_NAMES)))
 
 
 def country_name(code: str) -> str | None:
@@ -68,7 +73,7 @@ def country_name(code: str) -> str | None:
     return str(name) if name else None
 
 
-def _programme_kinds() -> None:
+def register_programme_kinds() -> None:
     from accounts.models import GlobalRole
     from programmes.models import CareSetting, ProgrammeStatus, Role
 

@@ -33,6 +33,11 @@ def _pair_key(standard: int, domain: str) -> str:
     return f"{standard}-{domain}"
 
 
+def _missing_reasons(problems) -> dict[str, str]:
+    """Pair key → what it lacks, for the pairs scored unlike the suggestion without a reason."""
+    return {problem.key: problem.message for problem in problems if problem.kind == "no_reason"}
+
+
 def _parse_pair(value: str) -> tuple[int, str]:
     number, _sep, domain = value.partition("-")
     if not number.isdigit() or domain not in scoring.DOMAINS:
@@ -331,25 +336,21 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         context.update(application_context(application))
         context["assignment"] = assignment
         mine = {_pair_key(s.standard, s.domain): s for s in assignment.scores.all()}
+        problems = services.review_problems(assignment) if not assignment.submitted_at else []
+        missing = _missing_reasons(problems)  # beside each pair: the reason a departing score lacks
+
+        def row(pair, domain):
+            key = _pair_key(pair.standard.number, domain)
+            return pair, key, mine.get(key), missing.get(key, "")
+
         context["by_domain"] = [
-            (
-                code,
-                name,
-                [
-                    (pair, _pair_key(pair.standard.number, code), mine.get(_pair_key(pair.standard.number, code)))
-                    for pair in pairs
-                ],
-            )
-            for code, name, pairs in context["by_domain"]
+            (code, name, [row(pair, code) for pair in pairs]) for code, name, pairs in context["by_domain"]
         ]
         assignments = list(application.assignments.all())
         both_done = len(assignments) == 2 and all(a.submitted_at for a in assignments)
         context["both_done"] = both_done
         context["pairs"] = selectors.pair_scores(application) if both_done else []
-        problems = services.review_problems(assignment) if not assignment.submitted_at else []
         context["problems"] = problems
-        # Beside each pair, the reason it still lacks (a score unlike the suggestion, no word why).
-        context["missing_reasons"] = {p.key: p.message for p in problems if p.kind == "no_reason"}
         context["may_score"] = services.may_score(self.request.user, assignment)
         return context
 
@@ -404,7 +405,7 @@ class ReviewView(GlobalCapabilityRequired, TemplateView):
         if is_htmx:  # the saved mark, the pair's own problem, and the submit checklist brought up to date
             saved_at = _("Saved at %(time)s") % {"time": timezone.localtime().strftime("%H:%M:%S")}
             problems = services.review_problems(assignment)
-            missing = {p.key: p.message for p in problems if p.kind == "no_reason"}
+            missing = _missing_reasons(problems)
             marks = "".join(
                 render_to_string(
                     "recognition/_pair_problem.html", {"key": key, "problem": missing.get(key, ""), "oob": True}

@@ -1,5 +1,6 @@
 from django import template
-from django.conf.locale import LANG_INFO
+
+from programmes.labels import language_info
 
 register = template.Library()
 # Codes Django knows only with a script or region (zh-hans, zh-hant).
@@ -15,8 +16,5 @@ def language_names(codes) -> str:
         if code in OWN_NAMES:
             names.append(OWN_NAMES[code])
             continue
-        info = LANG_INFO.get(code, {})
-        if "fallback" in info:
-            info = LANG_INFO.get(info["fallback"][0], {})
-        names.append(info.get("name_local", code))
+        names.append(language_info(code).get("name_local", code))
     return ", ".join(names)

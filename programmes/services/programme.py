@@ -22,6 +22,7 @@ from clinical.kpi_sets import KPI_SETS
 from programmes import rls
 from programmes.authority import Capability, authority_for, can_globally_or_in
 from programmes.csvio import FILE_LEVEL, CsvReader, CsvRejected, RowError
+from programmes.inputs import language_codes_in
 from programmes.models import (
     CASELOAD_YEARS,
     LANGUAGE_CODE_RE,
@@ -153,14 +154,14 @@ def kpi_set_code(value: str) -> str:
 
 
 def parse_languages(value: str) -> list[str]:
-    codes = [code.strip().lower() for code in re.split(r"[;,|\s]+", value) if code.strip()]
+    codes = language_codes_in(value)
     for code in codes:
         if not re.match(LANGUAGE_CODE_RE, code):
             raise ValidationError(
                 _("'%(code)s' is not a language code such as en, fr, ru, it or zh; separate several with ';'")
                 % {"code": code}
             )
-    return list(dict.fromkeys(codes))
+    return codes
 
 
 def programme_row_parse(row: dict[str, str], row_number: int) -> tuple[dict, list[RowError]]:

@@ -281,7 +281,7 @@ UNTRANSLATED_JS = """() => {
 }"""
 
 
-def wrapped_bands(page) -> list[str]:
+def broken_words(page) -> list[str]:
     """KPI bands ("綠色") and dates broken over lines: each is one word, never a column of characters."""
     return page.evaluate(
         """() => [...document.querySelectorAll('.band, span.date, time')].filter(b => {
@@ -578,7 +578,7 @@ def walk_as(browser, base, person, pages, language, shots) -> list[str]:
             problems += [f"[{language}] {role} {path}: {p}" for p in keyboard_problems(page)]
         page.set_viewport_size(PHONE)
         problems += [
-            f"[{language}] {role} {path}: {band!r} breaks over lines on a phone" for band in wrapped_bands(page)
+            f"[{language}] {role} {path}: {word!r} breaks over lines on a phone" for word in broken_words(page)
         ]
         if scrolls_sideways(page):
             problems.append(
