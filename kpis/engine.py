@@ -8,13 +8,15 @@ episodes in Python. ``episode_outcomes`` uses the same expressions per episode f
 from __future__ import annotations
 
 import calendar
+import functools
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -50,25 +52,57 @@ def aggregate_columns(kpi_set: KpiSet) -> list[str]:
     return columns
 
 
-def _query(kpi_set: KpiSet, *, all_programmes: bool, periods: int) -> str:
-    """One statement: a branch per period (UNION ALL), each a single pass of conditional aggregates.
+def _query(kpi_set: KpiSet, *, all_programmes: bool) -> str:
+    """One pass over the episodes of every period at once, grouped by programme and segment.
 
-    A plain range condition per branch lets PostgreSQL scan in parallel; a join to a list of
-    periods would not.
+    The periods' starts and ends cut the dates into disjoint segments (``segment_bounds``); each
+    episode falls in one, found by ``width_bucket``. Every figure is a count, so a period's figures
+    are the sums of its segments': one scan however many periods overlap (five years, eight
+    quarters and the rolling year of the nightly recompute read each episode once, not up to three
+    times). docs/kpis.md tells why this replaced one scan per period.
     """
     where = "" if all_programmes else "AND e.programme_id = ANY(%(programmes)s)"
     aggregates = ", ".join(aggregate_columns(kpi_set))
-    branches = [
-        f"""SELECT e.programme_id, {index}, count(*), {aggregates}
-            FROM patients_episode e
-            WHERE e.fracture_date BETWEEN %(start_{index})s AND %(end_{index})s {where}
-            GROUP BY e.programme_id"""  # noqa: S608 - constant SQL from the definitions; values are bound
-        for index in range(periods)
-    ]
-    return "\nUNION ALL\n".join(branches)
+    return f"""SELECT e.programme_id, width_bucket(e.fracture_date, %(bounds)s::date[]), count(*), {aggregates}
+        FROM patients_episode e
+        WHERE e.fracture_date >= %(first)s AND e.fracture_date < %(after_last)s {where}
+        GROUP BY 1, 2"""  # noqa: S608 - constant SQL from the definitions; values are bound
 
 
-@dataclass
+def segment_bounds(periods: Sequence[Period]) -> tuple[list[date], list[list[int]]]:
+    """The sorted first days of the segments (each period's start and the day after its end) and, for
+    each period, the numbers of the segments it is made of (``width_bucket``'s numbering: segment
+    ``n`` runs from ``bounds[n - 1]`` to the day before ``bounds[n]``)."""
+    bounds = sorted({p.start for p in periods} | {p.end + timedelta(days=1) for p in periods})
+    number = {day: index + 1 for index, day in enumerate(bounds)}
+    return bounds, [list(range(number[p.start], number[p.end + timedelta(days=1)])) for p in periods]
+
+
+# The engine's statement is one wide scan with dozens of aggregates. On PostgreSQL's stock settings
+# two things made it slow, both measured (docs/kpis.md): JIT compilation, which PostgreSQL 15 turns on
+# for any plan this costly and which took seconds to compile what it then ran in a fraction of that;
+# and a 4 MB work_mem, with which the planner (which cannot know how few segments there are) sorts the
+# groups on disk instead of hashing them in memory. Both apply to this statement only.
+STATEMENT_SETTINGS = {"jit": "off", "work_mem": "32MB"}
+
+
+def _run(sql: str, params: dict) -> list[tuple]:
+    """Run the engine's statement with ``STATEMENT_SETTINGS``, put back as they were after it (a
+    failure rolls them back with the savepoint)."""
+    names = list(STATEMENT_SETTINGS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
+        before = cursor.fetchone()
+        settings = [value for name in names for value in (name, STATEMENT_SETTINGS[name])]
+        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), settings)
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        restored = [value for name, value in zip(names, before, strict=True) for value in (name, value)]
+        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), restored)
+    return rows
+
+
+@dataclass(slots=True)
 class KpiValue:
     code: str
     name: str
@@ -169,15 +203,23 @@ def _english_names(kpi_set: KpiSet) -> list[str]:
         return [str(kpi.name) for kpi in kpi_set.kpis]
 
 
+@functools.lru_cache(maxsize=4096)
+def _expected(caseloads: tuple[tuple[int, tuple[int, int]], ...], period: Period, which: str):
+    """``expected_for_period`` remembered: most programmes share their caseloads, and the nightly asks
+    the same question for every programme and period."""
+    return expected_for_period(dict(caseloads), period, which)
+
+
 def _values(
     kpi_set: KpiSet, names: list[str], row: Sequence[int], period: Period, caseloads: dict[int, tuple[int, int]]
 ) -> list[KpiValue]:
     values = []
+    frozen = tuple(sorted(caseloads.items()))
     for index, kpi in enumerate(kpi_set.kpis):
         numerator, denominator, pending = row[3 * index : 3 * index + 3]
         note = None  # the contract's note explains an unknown (null) denominator only
         if kpi.counts_caseload:
-            denominator, note = expected_for_period(caseloads, period, kpi.denominator)
+            denominator, note = _expected(frozen, period, kpi.denominator)
         percent = percent_of(numerator, denominator)
         values.append(
             KpiValue(kpi.code, names[index], numerator, denominator, percent, band_of(kpi, percent), pending, note)
@@ -209,13 +251,11 @@ def compute(
     """
     kpi_set = get_kpi_set(kpi_set) if isinstance(kpi_set, str) else kpi_set
     ids = None if programme_ids is None else list(programme_ids)
-    params = {"as_of": as_of, "programmes": ids or []}
-    for index, period in enumerate(periods):
-        params[f"start_{index}"] = period.start
-        params[f"end_{index}"] = period.end
-    with connection.cursor() as cursor:
-        cursor.execute(_query(kpi_set, all_programmes=ids is None, periods=len(periods)), params)
-        rows = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
+    bounds, segments_of = segment_bounds(periods)
+    params = {"as_of": as_of, "programmes": ids or [], "bounds": bounds, "first": bounds[0], "after_last": bounds[-1]}
+    segments: dict[int, dict[int, tuple[int, ...]]] = defaultdict(dict)
+    for pid, segment, *counts in _run(_query(kpi_set, all_programmes=ids is None), params):
+        segments[pid][segment] = counts
     if ids is None:
         ids = list(Programme.objects.values_list("pk", flat=True))
     caseloads: dict[int, dict[int, tuple[int, int]]] = {pid: {} for pid in ids}
@@ -225,12 +265,14 @@ def compute(
         .values_list("programme_id", "year", "non_spine", "spine")
     ):
         caseloads[pid][year] = (non_spine, spine)
-    empty = (0,) * (1 + 3 * len(kpi_set.kpis))
+    width = 1 + 3 * len(kpi_set.kpis)
     names = _english_names(kpi_set)
     results = []
     for pid in ids:
-        for index, period in enumerate(periods):
-            row = rows.get((pid, index), empty)
+        found = segments.get(pid, {})
+        for period, numbers in zip(periods, segments_of, strict=True):
+            parts = [found[n] for n in numbers if n in found]
+            row = [sum(column) for column in zip(*parts, strict=True)] if parts else [0] * width
             results.append(Computed(pid, period, row[0], _values(kpi_set, names, row[1:], period, caseloads[pid])))
     return results
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import orjson
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -162,26 +162,45 @@ def programmes_on_a_new_day() -> list[int]:
     return [pid for pid, zone, computed_for in rows if computed_for is None or computed_for < day_of_zone[zone]]
 
 
-_STORE_SQL = """
-INSERT INTO kpis_kpiresult (programme_id, kpi_set, period_kind, period_start, period_end, as_of, computed_at,
-                            episodes, kpis)
-SELECT r.programme_id, r.kpi_set, r.period_kind, r.period_start, r.period_end, %(as_of)s, %(computed_at)s,
-       r.episodes, r.kpis
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(programme_id bigint, kpi_set text, period_kind text, period_start date,
-                                             period_end date, episodes integer, kpis jsonb)
+_COLUMNS = "programme_id, kpi_set, period_kind, period_start, period_end, as_of, computed_at, episodes, kpis"
+_STAGE = "kpis_result_stage"
+_STORE_SQL = f"""
+INSERT INTO kpis_kpiresult ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGE}
 ON CONFLICT (programme_id, kpi_set, period_start, period_end) DO UPDATE SET
     period_kind = EXCLUDED.period_kind, as_of = EXCLUDED.as_of, computed_at = EXCLUDED.computed_at,
     episodes = EXCLUDED.episodes, kpis = EXCLUDED.kpis
-"""
+"""  # noqa: S608 - constant names
 
 
+@transaction.atomic
 def results_store(rows: list[dict], *, as_of: date, computed_at) -> None:
-    """Upsert results on their natural key in one statement (one JSON parameter for all rows:
-    thousands of rows with ten bound values each cost far more to send)."""
+    """Upsert results on their natural key: COPY into a staging table, then one INSERT ... ON
+    CONFLICT. The nightly stores some 14,000 rows; COPY sends them as rows, each document encoded
+    by orjson, instead of one JSON parameter PostgreSQL would parse whole (docs/kpis.md)."""
     if not rows:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_STORE_SQL, {"rows": json.dumps(rows), "as_of": as_of, "computed_at": computed_at})
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - constant names
+            f"SELECT {_COLUMNS} FROM kpis_kpiresult WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row["programme_id"],
+                        row["kpi_set"],
+                        row["period_kind"],
+                        row["period_start"],
+                        row["period_end"],
+                        as_of,
+                        computed_at,
+                        row["episodes"],
+                        orjson.dumps(row["kpis"]).decode(),
+                    )
+                )
+        cursor.execute(_STORE_SQL)
+        cursor.execute(f"TRUNCATE {_STAGE}")  # noqa: S608 - the next call in this transaction starts empty
 
 
 def stale_programme_ids() -> list[int]:
