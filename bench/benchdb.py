@@ -19,7 +19,25 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    require_migrated()
     maintenance_session()
+
+
+def require_migrated() -> None:
+    """Stop with a clear message, not a traceback, on a database whose migrations are not applied."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        plan = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database: say which
+        raise SystemExit(f"cannot read the database's migrations ({exc}); is the database running?") from None
+    if plan:
+        names = ", ".join(f"{migration.app_label}.{migration.name}" for migration, _backwards in plan[:5])
+        raise SystemExit(
+            f"the database is not migrated ({len(plan)} migrations to apply: {names}{', ...' if len(plan) > 5 else ''}); "
+            "run `.venv/bin/python manage.py migrate` with the same settings first"
+        )
 
 
 def maintenance_session() -> None:

@@ -148,6 +148,7 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.report import summary
     from network import api, public_cache
     from network.selectors import network_summary
 
@@ -203,13 +204,24 @@ def main():
     print(f"  {'total with the HTML uncompressed (the app does not gzip pages)':<52} {as_served / 1024:7.1f} kB")
 
     cache.clear()
+    network_summary()  # warm
+    timings = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        network_summary()  # never cached: the function itself reads the database each time
+        timings.append((time.perf_counter() - started) * 1000)
     settings.DEBUG = True
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
         figures = network_summary()
-        elapsed = (time.perf_counter() - started) * 1000
-    print(f"Network figures: {len(queries.captured_queries)} query, {elapsed:.1f} ms: {figures}")
-
+    report(f"network figures uncached ({len(queries.captured_queries)} query)", timings)
+    print(f"  {figures}")
+    summary(
+        "public",
+        [
+            ("network figures, 1,000 programmes, uncached (median)", statistics.median(timings), "ms", "<", 20),
+            ("GeoJSON uncached (median)", statistics.median(uncached), "ms", None, None),
+        ],
+    )
 
 if __name__ == "__main__":
     main()

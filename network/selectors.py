@@ -209,16 +209,24 @@ def network_summary(day: date | None = None) -> dict:
         .annotate(total=Sum("episodes"))
         .values("total")
     )
-    found = public_programmes(day).aggregate(
-        programmes=Count("id"),
-        countries=Count("country", distinct=True),
-        gold=Count("id", filter=Q(level="gold")),
-        silver=Count("id", filter=Q(level="silver")),
-        bronze=Count("id", filter=Q(level="bronze")),
-        champions=Count("id", filter=Q(is_champion=True)),
-        episodes=Max(Subquery(year_episodes, output_field=IntegerField())),
-    )
-    episodes = found.pop("episodes") or 0
+    # One row per programme shown (three short columns), counted here: aggregates over the annotated
+    # rows would evaluate the recognition subquery once for each level's count.
+    found = {"programmes": 0, "countries": 0, "gold": 0, "silver": 0, "bronze": 0, "champions": 0}
+    countries_shown: set[str] = set()
+    episodes = 0
+    for country, level, is_champion, year_total in (
+        public_programmes(day)
+        .order_by()
+        .annotate(year_total=Subquery(year_episodes, output_field=IntegerField()))
+        .values_list("country", "level", "is_champion", "year_total")
+    ):
+        found["programmes"] += 1
+        countries_shown.add(country)
+        if level in LEVELS:
+            found[level] += 1
+        found["champions"] += bool(is_champion)
+        episodes = year_total or 0
+    found["countries"] = len(countries_shown)
     rounded = round_to_hundred(episodes)
     return {
         **found,
