@@ -174,14 +174,13 @@ def main():
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from bench.report import summary
     from clinical.kpi_sets import IOF_2020
     from kpis.engine import Period, compute, compute_for_programme
     from kpis.reference import reference_kpis
     from kpis.services import results_recompute, results_store
     from patients.models import Episode
     from programmes.models import Programme
-
-    from bench.report import summary
 
     load(args.programmes, args.per_programme, args.big)
     programmes = list(

@@ -223,5 +223,6 @@ def main():
         ],
     )
 
+
 if __name__ == "__main__":
     main()
