@@ -118,6 +118,20 @@ class Episode(Versioned, ProgrammeOwnedModel):
         indexes = [
             # With id: the list's default order (newest first, then id) is read straight off the index.
             models.Index(fields=["programme", "fracture_date", "id"], name="episode_programme_fracture"),
+            # A site's episodes: counted, and listed newest first, from the index alone.
+            models.Index(fields=["programme", "fracture_site", "fracture_date", "id"], name="episode_programme_site"),
+            # The worklist's two kinds of contact still to make (patients/selectors.py): small partial
+            # indexes that its counts and its page read without visiting the table.
+            models.Index(
+                fields=["programme", "fracture_date", "id"],
+                name="episode_first_contact_due",
+                condition=models.Q(first_followup_date__isnull=True, death_date__isnull=True),
+            ),
+            models.Index(
+                fields=["programme", "fracture_date", "id"],
+                name="episode_second_contact_due",
+                condition=models.Q(aom_started="yes", second_followup_date__isnull=True, death_date__isnull=True),
+            ),
         ]
 
     def __str__(self):

@@ -109,9 +109,7 @@ def episode_list(
     if q:
         # patient_ref has byte-order collation: a prefix search is an index range scan.
         # Hospital numbers are usually upper case: try the text as typed and in capitals.
-        episodes = episodes.filter(
-            Q(patient__patient_ref__startswith=q) | Q(patient__patient_ref__startswith=q.upper())
-        )
+        episodes = episodes.filter(_ref_prefix(q) | _ref_prefix(q.upper()) if q.upper() != q else _ref_prefix(q))
     if site:
         episodes = episodes.filter(fracture_site=site)
     if fracture_from:
@@ -121,6 +119,34 @@ def episode_list(
     if status:
         episodes = episodes.filter(status_filter(status, today, programme_kpi_set(programme)))
     return episodes.order_by(*SORTS.get(sort, SORTS["-fracture_date"]))
+
+
+def episode_page(programme, *, today: date, page, per_page: int, **filters):
+    """One page of ``episode_list``, in two queries: the count (without the patient join a sort by
+    reference needs, unless the search needs it too), and the page's rows, found through their ids
+    (``id IN (SELECT id ... ORDER BY ... LIMIT ... OFFSET ...)``: an index scan however deep the
+    page, and the wide rows read for this page only)."""
+    episodes = episode_list(programme, today=today, **filters)
+    counted = (
+        episode_list(programme, today=today, **{**filters, "sort": "-fracture_date"})
+        if not filters.get("q")
+        else episodes
+    )
+    paginated = Paginator(_Counted(episodes.values_list("pk", flat=True), counted.count()), per_page).get_page(page)
+    if paginated.paginator.count:
+        paginated.object_list = list(episodes.filter(pk__in=paginated.object_list))
+    else:
+        paginated.object_list = []
+    return paginated
+
+
+def _ref_prefix(prefix: str) -> Q:
+    """Patient references starting with ``prefix``, as a range of the byte-ordered column (what the
+    index reads directly: PostgreSQL does not turn ``LIKE 'x%' OR LIKE 'X%'`` into index ranges)."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return Q(patient__patient_ref__startswith=prefix)
+    return Q(patient__patient_ref__gte=prefix, patient__patient_ref__lt=prefix[:-1] + chr(last + 1))
 
 
 def get_episode_for(programme, pk) -> Episode:

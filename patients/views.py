@@ -2,7 +2,6 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.backends.utils import csrf_input
@@ -69,17 +68,14 @@ class EpisodeListView(ProgrammeViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filters = list_filters(self.request.GET)
-        episodes = selectors.episode_list(self.programme, today=clock.today(self.programme), **filters)
         per_page = page_size(self.request.GET)
-        # Page through ids (an index scan, however deep the page), then load that page's rows.
-        page = Paginator(episodes.values_list("pk", flat=True), per_page).get_page(self.request.GET.get("page"))
-        rows = {
-            e.pk: e
-            for e in episodes.model.objects.for_programme(self.programme)
-            .select_related("patient")
-            .filter(pk__in=list(page.object_list))
-        }
-        page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+        page = selectors.episode_page(
+            self.programme,
+            today=clock.today(self.programme),
+            page=self.request.GET.get("page"),
+            per_page=per_page,
+            **filters,
+        )
         patient_data_read(self.request, self.programme, "episode_list", rows=len(page.object_list), page=page.number)
         query = self.request.GET.copy()
         query.pop("page", None)

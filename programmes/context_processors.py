@@ -29,7 +29,7 @@ def programme_navigation(request):
     access = getattr(request, "programme_access", None)
     return {
         "nav_section": nav_section(request),
-        "user_memberships": memberships_for_user(user),
+        "user_memberships": access.memberships if access else memberships_for_user(user),
         "current_programme": access.programme if access else None,
         "current_role": access.role if access else None,
         "may": access.authority.flags if access else {},

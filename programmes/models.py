@@ -323,6 +323,8 @@ class AccessEvent(ProgrammeOwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A programme's log, newest first, and its date filters (ranges of created_at): one index.
+        indexes = [models.Index(fields=["programme", "-created_at", "-id"], name="access_event_programme_time")]
         verbose_name = _("access event")
         verbose_name_plural = _("access log")
 

@@ -168,6 +168,7 @@ class _RequestState:
     def __init__(self):
         self.atomics: list = []
         self.restore: dict[tuple[str, str], str] = {}  # settings to put back in a transaction not ours
+        self.programme: dict[str, str] = {}  # per connection: the programme activate() scoped it to
 
 
 _request_state: contextvars.ContextVar[_RequestState | None] = contextvars.ContextVar("rls_request", default=None)
@@ -191,6 +192,23 @@ def _activate(values: dict[str, str], using: str) -> None:
             for name in values:
                 state.restore.setdefault((using, name), found[name])
         _write(cursor, values)
+    if state is not None:
+        if values.get(ALL_PROGRAMMES_SETTING, "") == "" and values.get(PROGRAMME_SETTING):
+            state.programme[using] = values[PROGRAMME_SETTING]
+        else:
+            state.programme.pop(using, None)
+
+
+def request_scoped_to(programme_id: int, using: str = "default") -> bool:
+    """Whether this request's transaction is scoped to this programme, and to it only (``activate``):
+    a single write in it needs no scope of its own. Nothing is read from the database; if the
+    settings were changed behind this record, the policy still refuses the write."""
+    state = _request_state.get()
+    return (
+        state is not None
+        and connections[using].in_atomic_block
+        and state.programme.get(using) == str(int(programme_id))
+    )
 
 
 def activate(programme_id: int, using: str = "default") -> None:

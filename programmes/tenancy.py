@@ -153,6 +153,7 @@ class ProgrammeAccess:
     programme: object
     membership: object
     authority: object  # programmes.authority.Authority
+    memberships: tuple = ()  # all the user's, ordered by programme name (the programme switcher)
 
     @property
     def role(self) -> str:
@@ -171,17 +172,22 @@ def resolve_programme_access(user, slug: str) -> ProgrammeAccess:
 
     if not user.is_authenticated:
         raise Http404
-    membership = (
+    # All the user's memberships in one query: the one asked for, and the switcher's list.
+    memberships = tuple(
         Membership.objects.select_related("programme")
-        .filter(user=user, programme__slug=slug, user__is_active=True)
-        .first()
+        .filter(user=user, user__is_active=True)
+        .order_by("programme__name")
     )
+    membership = next((m for m in memberships if m.programme.slug == slug), None)
     if membership is None:
         raise Http404
     rls.activate(membership.programme_id)  # the rest of the request sees this programme's rows only
     activate_reader_zone(user, membership.programme)  # times read in the reader's or the programme's zone
     return ProgrammeAccess(
-        programme=membership.programme, membership=membership, authority=programme_authority(membership)
+        programme=membership.programme,
+        membership=membership,
+        authority=programme_authority(membership),
+        memberships=memberships,
     )
 
 
