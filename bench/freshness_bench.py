@@ -32,15 +32,6 @@ sys.path.insert(0, str(ROOT))
 PREFIX = "bench-fresh-"
 
 
-def broker_url() -> str:
-    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
-    if url:
-        return url
-    from fls_registry.embedded import embedded_redis_url
-
-    return embedded_redis_url("redis-bench")
-
-
 def prepare(coordinators: int, episodes: int) -> list:
     """The programmes and their coordinators (created once), with their figures computed."""
     from django.db import transaction
@@ -104,6 +95,8 @@ def main():
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for one edit's figures")
     args = parser.parse_args()
+    from bench.benchdb import broker_url
+
     url = broker_url()
     os.environ["CELERY_BROKER_URL"] = url  # before Django reads its settings: tasks go to the broker
     # The "recompute queued" mark is shared with the worker through the cache, as in production.

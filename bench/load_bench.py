@@ -160,13 +160,14 @@ SAMPLED = {
 
 
 def server_env() -> dict:
+    from bench.benchdb import broker_url
+
     # Saves queue their KPI recompute for a worker, as in production (not run inline, as with no broker).
     return {
         **os.environ,
         "DJANGO_DEBUG": "false",
         "PUBLIC_API_RATE": "100000/min",
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL")
-        or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_BROKER_URL": broker_url(),
     }
 
 
@@ -202,10 +203,13 @@ def start_gunicorn(workers: int, threads: int, worker_class: str) -> subprocess.
     sys.exit("gunicorn did not start")
 
 
-def run_locust(plan: dict, coordinators: int, visitors: int, seconds: int, out: Path) -> tuple[list[dict], float]:
+def run_locust(
+    plan: dict, coordinators: int, visitors: int, seconds: int, out: Path, *, no_pauses: bool = False
+) -> tuple[list[dict], float]:
     """One headless Locust run; returns its stats rows and the wall-clock seconds it lasted."""
     plan = {
         **plan,
+        "no_pauses": no_pauses,
         "coordinators": plan["coordinators"][:coordinators],
         "coordinator_count": coordinators,
         "visitor_count": visitors,
@@ -256,6 +260,61 @@ def aggregated(rows: list[dict]) -> dict:
     return next(r for r in rows if r["Name"] == "Aggregated")
 
 
+def measured_run(plan: dict, args, coordinators: int, out: Path, *, no_pauses: bool) -> list[dict]:
+    """One run, with the table of pages and the CPU each kind of process used."""
+    with CpuSampler() as sampler:
+        rows, elapsed = run_locust(plan, coordinators, args.visitors, args.seconds, out, no_pauses=no_pauses)
+    used = sampler.used()
+    print(
+        f"\n{coordinators} coordinators and {args.visitors} map visitors, "
+        f"{'no pause' if no_pauses else '2-4 s'} between actions, {args.seconds} s; gunicorn {args.workers} workers x "
+        f"{args.threads if args.worker_class == 'gthread' else 1} threads ({args.worker_class}), {os.cpu_count()} CPUs"
+    )
+    table(rows)
+    print("CPU used (seconds of one core, over the run): " + ", ".join(f"{k} {v:.0f}" for k, v in used.items()))
+    print(f"  out of {elapsed * (os.cpu_count() or 1):.0f} core-seconds available")
+    return rows
+
+
+def suite(args) -> None:
+    """The issue's three load figures, one server for all: the worklist's p95 with 50 coordinators
+    pausing, every page's p95 with 100 pausing, and the request rate of 50 that never pause."""
+    from bench.report import summary
+
+    plan = prepare(100)
+    worker = start_worker()
+    server = start_gunicorn(args.workers, args.threads, args.worker_class)
+    work = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    try:
+        run_locust(plan, 12, 2, 15, work / "warm-up")
+        fifty = measured_run(plan, args, 50, work / "fifty", no_pauses=False)
+        hundred = measured_run(plan, args, 100, work / "hundred", no_pauses=False)
+        saturated = measured_run(plan, args, 50, work / "saturated", no_pauses=True)
+    finally:
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=30)
+    worklist = next(r for r in pages(fifty) if "worklist" in r["Name"].lower())
+    slowest = max(pages(hundred), key=lambda r: float(r["95%"]))
+    failed = sum(int(aggregated(rows)["Failure Count"]) for rows in (fifty, hundred, saturated))
+    summary(
+        "load",
+        [
+            ("50 coordinators pausing 3 s: worklist p95", float(worklist["95%"]), "ms", "<", 150),
+            (f"100 coordinators pausing 3 s: slowest p95 ({slowest['Name']})", float(slowest["95%"]), "ms", "<", 300),
+            (
+                f"saturation, 50 coordinators without pauses, gunicorn {args.workers} x {args.threads}",
+                float(aggregated(saturated)["Requests/s"]),
+                "requests/s",
+                ">=",
+                120,
+            ),
+            ("saturation p50", float(aggregated(saturated)["50%"]), "ms", None, None),
+            ("failed requests in the three runs", failed, "", "<=", 0),
+        ],
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coordinators", type=int, default=50)
@@ -267,7 +326,15 @@ def main():
     parser.add_argument("--no-limit", action="store_true", help="skip the search for the highest rate")
     parser.add_argument("--step-seconds", type=int, default=60)
     parser.add_argument("--step", type=int, default=10, help="coordinators added at each step of the search")
+    parser.add_argument("--no-pauses", action="store_true", help="coordinators send the next request at once")
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help="the three runs bench/all.py reports: 50 coordinators pausing, 100 pausing, 50 without pauses",
+    )
     args = parser.parse_args()
+    if args.suite:
+        return suite(args)
 
     # The search for the limit goes up to 200 coordinators: sessions for all of them.
     plan = prepare(args.coordinators if args.no_limit else max(args.coordinators, 200))
@@ -277,17 +344,7 @@ def main():
     try:
         # Warm-up, not counted: each gunicorn process loads its code and connects on its first requests.
         run_locust(plan, min(args.coordinators, 12), 2, 15, work / "warm-up")
-        with CpuSampler() as sampler:
-            rows, elapsed = run_locust(plan, args.coordinators, args.visitors, args.seconds, work / "main")
-        used = sampler.used()
-        print(
-            f"\n{args.coordinators} coordinators and {args.visitors} map visitors, 2-4 s between actions, "
-            f"{args.seconds} s; gunicorn {args.workers} workers x {args.threads if args.worker_class == 'gthread' else 1} "
-            f"threads ({args.worker_class}), {os.cpu_count()} CPUs"
-        )
-        table(rows)
-        print("CPU used (seconds of one core, over the run): " + ", ".join(f"{k} {v:.0f}" for k, v in used.items()))
-        print(f"  out of {elapsed * (os.cpu_count() or 1):.0f} core-seconds available")
+        measured_run(plan, args, args.coordinators, work / "main", no_pauses=args.no_pauses)
         if args.no_limit:
             return
         print(

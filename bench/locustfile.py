@@ -14,9 +14,11 @@ import os
 import random
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 PLAN = json.loads(open(os.environ["LOAD_BENCH_PLAN"]).read())  # noqa: SIM115 - read once at start
+# The saturation run: nobody pauses, each person sends the next request when the last one answers.
+PAUSE = constant(0) if PLAN.get("no_pauses") else between(2, 4)  # else about 3 s between actions
 _people = itertools.cycle(PLAN["coordinators"])
 
 
@@ -82,7 +84,7 @@ def form_fields(html: str, form_id: str) -> dict[str, str]:
 
 class Coordinator(HttpUser):
     fixed_count = PLAN["coordinator_count"]
-    wait_time = between(2, 4)  # about 3 s between actions
+    wait_time = PAUSE
 
     def on_start(self):
         person = next(_people)
@@ -141,7 +143,7 @@ class Coordinator(HttpUser):
 
 class MapVisitor(HttpUser):
     fixed_count = PLAN["visitor_count"]
-    wait_time = between(2, 4)
+    wait_time = PAUSE
 
     @task(2)
     def map_page(self):

@@ -120,6 +120,21 @@ def main() -> None:
     )
     gain = matching.total(scores, optimal) - matching.total(scores, greedy)
     print(f"matrix + optimal {(t_matrix + t_optimal):9.3f} s    (target < 5 s); optimal − greedy = {gain:+.2f}")
+    from bench.report import summary
+
+    summary(
+        "matching",
+        [
+            (
+                f"cohort matching, {len(candidates)} candidates x {len(champions)} champions",
+                t_matrix + t_optimal,
+                "s",
+                "<",
+                5,
+            ),
+            ("optimal - greedy total score", gain, "", ">=", 0),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -23,14 +23,16 @@ def met(value: float, op: str | None, target: float | None) -> bool | None:
     return OPERATORS[op](value, target)
 
 
-def summary(bench: str, rows: list[tuple]) -> None:
-    """Print the headline figures: rows of (what, value, unit, operator or None, target or None)."""
+def summary(bench: str, rows: list[tuple], profile: list[str] | None = None) -> None:
+    """Print the headline figures: rows of (what, value, unit, operator or None, target or None), and
+    where the time went (``profile``: lines ``bench/all.py`` shows when a target is not met)."""
     print(
         "BENCH-SUMMARY "
         + json.dumps(
             {
                 "bench": bench,
                 "server": server(),
+                "profile": profile or [],
                 "rows": [
                     {"what": what, "value": value, "unit": unit, "op": op, "target": target}
                     for what, value, unit, op, target in rows

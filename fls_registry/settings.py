@@ -166,7 +166,7 @@ else:
     else:
         from fls_registry.embedded import embedded_database_urls
 
-        _app_url, _owner_url = embedded_database_urls()
+        _app_url, _owner_url = embedded_database_urls(env.str("DATABASE_NAME", default="fls_registry"))
     DATABASES = {"default": socket_host_from_options(env.db_url_config(_app_url))}
     _owner = socket_host_from_options(env.db_url_config(_owner_url))
 DATABASE_OWNER = {key: _owner.get(key) for key in ("USER", "PASSWORD", "HOST", "PORT")}

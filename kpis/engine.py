@@ -102,7 +102,7 @@ def _run(sql: str, params: dict) -> list[tuple]:
     return rows
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class KpiValue:
     code: str
     name: str
@@ -268,12 +268,20 @@ def compute(
     width = 1 + 3 * len(kpi_set.kpis)
     names = _english_names(kpi_set)
     results = []
+    # The same counts, period and caseloads give the same values (immutable, so shared): the many
+    # programmes and periods without episodes are worked out once.
+    known: dict[tuple, list[KpiValue]] = {}
     for pid in ids:
         found = segments.get(pid, {})
+        frozen = tuple(sorted(caseloads[pid].items()))
         for period, numbers in zip(periods, segments_of, strict=True):
             parts = [found[n] for n in numbers if n in found]
-            row = [sum(column) for column in zip(*parts, strict=True)] if parts else [0] * width
-            results.append(Computed(pid, period, row[0], _values(kpi_set, names, row[1:], period, caseloads[pid])))
+            row = tuple(sum(column) for column in zip(*parts, strict=True)) if parts else (0,) * width
+            key = (row, period, frozen)
+            values = known.get(key)
+            if values is None:
+                values = known[key] = _values(kpi_set, names, row[1:], period, caseloads[pid])
+            results.append(Computed(pid, period, row[0], values))
     return results
 
 

@@ -76,18 +76,24 @@ def _rows_for(kpi_set: str, programme_ids: list[int] | None, named: list[NamedPe
     computed = compute(
         periods=[n.period for n in named], as_of=as_of, kpi_set=get_kpi_set(kpi_set), programme_ids=programme_ids
     )
-    return [
-        {
-            "programme_id": result.programme_id,
-            "kpi_set": kpi_set,
-            "period_kind": kinds[result.period],
-            "period_start": result.period.start.isoformat(),
-            "period_end": result.period.end.isoformat(),
-            "episodes": result.episodes,
-            "kpis": [value.as_dict() for value in result.kpis],
-        }
-        for result in computed
-    ]
+    documents: dict[int, list[dict]] = {}  # one list of dicts per distinct list of values (shared)
+    rows = []
+    for result in computed:
+        kpis = documents.get(id(result.kpis))
+        if kpis is None:
+            kpis = documents[id(result.kpis)] = [value.as_dict() for value in result.kpis]
+        rows.append(
+            {
+                "programme_id": result.programme_id,
+                "kpi_set": kpi_set,
+                "period_kind": kinds[result.period],
+                "period_start": result.period.start.isoformat(),
+                "period_end": result.period.end.isoformat(),
+                "episodes": result.episodes,
+                "kpis": kpis,
+            }
+        )
+    return rows
 
 
 def _store_batch(kpi_set: str, programme_ids: list[int] | None, named, as_of: date, started) -> int:
@@ -166,6 +172,8 @@ def programmes_on_a_new_day() -> list[int]:
     return [pid for pid, zone, computed_for in rows if computed_for is None or computed_for < day_of_zone[zone]]
 
 
+# COPY's text format: a backslash, tab or line end inside a value is written as an escape.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COLUMNS = "programme_id, kpi_set, period_kind, period_start, period_end, as_of, computed_at, episodes, kpis"
 _STAGE = "kpis_result_stage"
 _STORE_SQL = f"""
@@ -183,26 +191,25 @@ def results_store(rows: list[dict], *, as_of: date, computed_at) -> None:
     by orjson, instead of one JSON parameter PostgreSQL would parse whole (docs/kpis.md)."""
     if not rows:
         return
+    as_of_text, computed_text = as_of.isoformat(), computed_at.isoformat()
+    encoded: dict[int, str] = {}  # rows share their values' list when their figures are the same
+    lines = []
+    for row in rows:
+        kpis = row["kpis"]
+        document = encoded.get(id(kpis))
+        if document is None:
+            document = encoded[id(kpis)] = orjson.dumps(kpis).decode().translate(_COPY_ESCAPES)
+        lines.append(
+            f"{row['programme_id']}\t{row['kpi_set']}\t{row['period_kind']}\t{row['period_start']}\t"
+            f"{row['period_end']}\t{as_of_text}\t{computed_text}\t{row['episodes']}\t{document}\n"
+        )
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - constant names
             f"SELECT {_COLUMNS} FROM kpis_kpiresult WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        row["programme_id"],
-                        row["kpi_set"],
-                        row["period_kind"],
-                        row["period_start"],
-                        row["period_end"],
-                        as_of,
-                        computed_at,
-                        row["episodes"],
-                        orjson.dumps(row["kpis"]).decode(),
-                    )
-                )
+            copy.write("".join(lines))
         cursor.execute(_STORE_SQL)
         cursor.execute(f"TRUNCATE {_STAGE}")  # noqa: S608 - the next call in this transaction starts empty
 

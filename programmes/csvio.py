@@ -221,11 +221,14 @@ class CsvReader:
                 }
                 yield row_number, None, [RowError(row_number, FILE_LEVEL, message)]
                 continue
-            with_nul = [name for name, cell in zip(self.header, cells, strict=True) if "\x00" in cell]
-            if with_nul:
+            if "\x00" in "".join(cells):  # one scan of the row; the cells are named only when needed
+                with_nul = [name for name, cell in zip(self.header, cells, strict=True) if "\x00" in cell]
                 yield row_number, None, [RowError(row_number, name, str(NUL_IN_CELL)) for name in with_nul]
                 continue
-            yield row_number, dict(zip(self.header, (restore_cell(cell.strip()) for cell in cells), strict=True)), []
+            stripped = [cell.strip() for cell in cells]
+            if "'" in "".join(cell[:1] for cell in stripped):  # rare: a cell neutralised on export
+                stripped = [restore_cell(cell) for cell in stripped]
+            yield row_number, dict(zip(self.header, stripped, strict=True)), []
         if self._decode_errors:
             raise CsvRejected(self._decode_errors)
 
