@@ -76,24 +76,19 @@ def _rows_for(kpi_set: str, programme_ids: list[int] | None, named: list[NamedPe
     computed = compute(
         periods=[n.period for n in named], as_of=as_of, kpi_set=get_kpi_set(kpi_set), programme_ids=programme_ids
     )
-    documents: dict[int, list[dict]] = {}  # one list of dicts per distinct list of values (shared)
-    rows = []
-    for result in computed:
-        kpis = documents.get(id(result.kpis))
-        if kpis is None:
-            kpis = documents[id(result.kpis)] = [value.as_dict() for value in result.kpis]
-        rows.append(
-            {
-                "programme_id": result.programme_id,
-                "kpi_set": kpi_set,
-                "period_kind": kinds[result.period],
-                "period_start": result.period.start.isoformat(),
-                "period_end": result.period.end.isoformat(),
-                "episodes": result.episodes,
-                "kpis": kpis,
-            }
-        )
-    return rows
+    # The values go as they are: orjson writes a dataclass as the contract's dict (its fields in order).
+    return [
+        {
+            "programme_id": result.programme_id,
+            "kpi_set": kpi_set,
+            "period_kind": kinds[result.period],
+            "period_start": result.period.start.isoformat(),
+            "period_end": result.period.end.isoformat(),
+            "episodes": result.episodes,
+            "kpis": result.kpis,
+        }
+        for result in computed
+    ]
 
 
 def _store_batch(kpi_set: str, programme_ids: list[int] | None, named, as_of: date, started) -> int:

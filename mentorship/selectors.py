@@ -78,6 +78,16 @@ def open_champion_ids(day: date | None = None) -> set[int]:
     )
 
 
+def open_offers_with_status(day: date | None = None) -> list[tuple[ChampionOffer, str]]:
+    """The open offers, each with its status (open, or paused while its level is not silver or gold):
+    two queries for the whole list, not one recognition query per champion."""
+    champions = open_champion_ids(day)
+    return [
+        (offer, OfferStatus.OPEN if offer.programme_id in champions else OfferStatus.PAUSED)
+        for offer in champion_offers().filter(is_open=True)
+    ]
+
+
 def champion_offers():
     """Every offer, open or paused (a cross-programme read of programme-level facts)."""
     return ChampionOffer.objects.select_related("programme").order_by("programme__name")

@@ -384,11 +384,7 @@ class TrainingDayPublicView(LoginRequiredMixin, TemplateView):
 
 
 def champions(request):
-    offers = [
-        (offer, selectors.offer_status(offer.programme, offer))
-        for offer in selectors.champion_offers()
-        if offer.is_open
-    ]
+    offers = selectors.open_offers_with_status()
     return render(request, "mentorship/champions.html", {"offers": offers, "topics": dict(Topic.choices)})
 
 

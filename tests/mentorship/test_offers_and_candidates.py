@@ -257,3 +257,35 @@ def test_a_paused_champion_shows_no_contact_on_its_public_page(champion, login):
     page = login(None).get(f"/mentorship/champions/{champion.slug}/").content.decode()
     assert "Paused:" in page
     assert contact not in page
+
+
+def test_the_champions_page_asks_the_same_queries_however_many_champions(
+    recognise, make_member, login, django_assert_max_num_queries
+):
+    from tests.factories import ProgrammeFactory
+
+    def add_champions(count, level="gold"):
+        for _ in range(count):
+            site = ProgrammeFactory()
+            recognise(site, level)
+            open_offer(site, make_member(site, "lead"))
+
+    add_champions(2)
+    client = login(None)
+    client.get("/mentorship/champions/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        client.get("/mentorship/champions/")
+    add_champions(5)
+    lapsed = ProgrammeFactory()
+    recognise(lapsed, "gold")
+    open_offer(lapsed, make_member(lapsed, "lead"))
+    from recognition.models import Recognition
+
+    Recognition.objects.for_programme(lapsed).update(valid_until=days_from_today(-1))
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        page = client.get("/mentorship/champions/").content.decode()
+    assert page.count("<strong>paused</strong>") == 1
+    assert lapsed.name in page
