@@ -38,6 +38,17 @@ def cached_document(key: str, build, *, prebuilt: bool = False) -> tuple[bytes, 
     return found
 
 
+def cached_value(key: str, build):
+    """A public read's result (plain data), built at most once per cache period and data version, as
+    the documents are: the map page's list and filters then show what its GeoJSON shows."""
+    full_key = f"network:{cache.get(VERSION_KEY, 1)}:{key}"
+    found = cache.get(full_key)
+    if found is None:
+        found = build()
+        cache.set(full_key, found, timeout=settings.PUBLIC_CACHE_SECONDS)
+    return found
+
+
 def summary_document() -> tuple[bytes, str]:
     """The network's figures, as /api/v1/public/summary answers them and the pages read them."""
     from network.selectors import network_summary

@@ -20,7 +20,7 @@ from django_countries import countries
 
 from mentorship import selectors as mentorship_selectors
 from mentorship.models import Topic
-from network import benefits, markup, selectors, services
+from network import benefits, markup, public_cache, selectors, services
 from network.forms import CountryForm, MapFilterForm, ParametersForm, PublicListingForm, ResourceForm
 from network.models import (
     NUMERIC_PARAMETERS,
@@ -51,7 +51,10 @@ def map_page(request):
         errors = {}
     except ValidationError as exc:
         filters, errors = selectors.MapFilters(), exc.message_dict
-    choices, languages = selectors.map_filter_choices()
+    language = get_language()
+    choices, languages = (
+        list(found) for found in public_cache.cached_value(f"map-choices:{language}", selectors.map_filter_choices)
+    )
     asked = (request.GET.get("country") or "").strip().upper()
     if asked in countries and asked not in dict(choices):
         choices.append((asked, label("country", asked)))  # a country with no programme shown: no result
@@ -71,7 +74,9 @@ def map_page(request):
         {
             "form": form,
             "filters": filters,
-            "programmes": selectors.map_programmes(filters),
+            "programmes": public_cache.cached_value(
+                f"map-rows:{language}:{filters.cache_key}", lambda: selectors.map_programmes(filters)
+            ),
             "figures": summary(),
             "geojson_url": reverse("api_public_geojson") + (f"?{query}" if query else ""),
             **tile_context(),
