@@ -260,8 +260,9 @@ def aggregated(rows: list[dict]) -> dict:
     return next(r for r in rows if r["Name"] == "Aggregated")
 
 
-def measured_run(plan: dict, args, coordinators: int, out: Path, *, no_pauses: bool) -> list[dict]:
-    """One run, with the table of pages and the CPU each kind of process used."""
+def measured_run(plan: dict, args, coordinators: int, out: Path, *, no_pauses: bool) -> tuple[list[dict], dict, float]:
+    """One run, with the table of pages and the CPU each kind of process used; returns the rows, the
+    CPU seconds per kind of process and the run's wall-clock seconds."""
     with CpuSampler() as sampler:
         rows, elapsed = run_locust(plan, coordinators, args.visitors, args.seconds, out, no_pauses=no_pauses)
     used = sampler.used()
@@ -273,7 +274,7 @@ def measured_run(plan: dict, args, coordinators: int, out: Path, *, no_pauses: b
     table(rows)
     print("CPU used (seconds of one core, over the run): " + ", ".join(f"{k} {v:.0f}" for k, v in used.items()))
     print(f"  out of {elapsed * (os.cpu_count() or 1):.0f} core-seconds available")
-    return rows
+    return rows, used, elapsed
 
 
 def suite(args) -> None:
@@ -287,9 +288,9 @@ def suite(args) -> None:
     work = Path(tempfile.mkdtemp(prefix="load-bench-"))
     try:
         run_locust(plan, 12, 2, 15, work / "warm-up")
-        fifty = measured_run(plan, args, 50, work / "fifty", no_pauses=False)
-        hundred = measured_run(plan, args, 100, work / "hundred", no_pauses=False)
-        saturated = measured_run(plan, args, 50, work / "saturated", no_pauses=True)
+        fifty, _used, _elapsed = measured_run(plan, args, 50, work / "fifty", no_pauses=False)
+        hundred, _used, _elapsed = measured_run(plan, args, 100, work / "hundred", no_pauses=False)
+        saturated, used, elapsed = measured_run(plan, args, 50, work / "saturated", no_pauses=True)
     finally:
         for process in (server, worker):
             process.terminate()
@@ -297,6 +298,20 @@ def suite(args) -> None:
     worklist = next(r for r in pages(fifty) if "worklist" in r["Name"].lower())
     slowest = max(pages(hundred), key=lambda r: float(r["95%"]))
     failed = sum(int(aggregated(rows)["Failure Count"]) for rows in (fifty, hundred, saturated))
+    served = int(aggregated(saturated)["Request Count"]) or 1
+    cores = os.cpu_count() or 1
+    per_request = {kind: seconds * 1000 / served for kind, seconds in used.items()}
+    busy = sum(used.values()) / (elapsed * cores)
+    total = sum(per_request.values())
+    profile = [
+        f"saturated run: {served:,} requests in {elapsed:.0f} s; the {cores} cores were {busy:.0%} busy",
+        "CPU per request: " + ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in per_request.items() if ms >= 0.05),
+        f"at {total:.1f} ms of CPU per request, {cores} cores serve at most {1000 * cores / total:.0f} requests/s; "
+        f"{args.workers} x {args.threads} gunicorn would need {1000 * cores / 120 - total + per_request.get('gunicorn', 0):.1f} ms "
+        "of Python per request (or more cores) to reach 120",
+    ]
+    for line in profile:
+        print(f"  profile: {line}")
     summary(
         "load",
         [
@@ -312,6 +327,7 @@ def suite(args) -> None:
             ("saturation p50", float(aggregated(saturated)["50%"]), "ms", None, None),
             ("failed requests in the three runs", failed, "", "<=", 0),
         ],
+        profile,
     )
 
 
