@@ -14,7 +14,7 @@ TEST_WORKERS ?= 3
 # the project afresh from source; pytest also caches its rewritten test modules this way.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots
+.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots bench
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
@@ -83,6 +83,11 @@ messages: install system-packages
 # docs/screenshots/ (the accessibility walk of tests/e2e/test_every_role.py takes them).
 screenshots: install-test system-packages
 	FLS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_every_role.py
+
+# Every benchmark on the machine's PostgreSQL (DATABASE_ADMIN_URL, else 127.0.0.1:5432) and on the
+# embedded one, into one markdown table (bench/all.py; about 20 minutes; the README's table).
+bench: install-test system-packages
+	$(VENV)/bin/python bench/all.py --both --output bench/results.md
 
 stop-embedded:
 	-$(PY) -c 'from fls_registry.embedded import stop_embedded_database; stop_embedded_database()'
