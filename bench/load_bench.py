@@ -268,7 +268,8 @@ def measured_run(plan: dict, args, coordinators: int, out: Path, *, no_pauses: b
     used = sampler.used()
     print(
         f"\n{coordinators} coordinators and {args.visitors} map visitors, "
-        f"{'no pause' if no_pauses else '2-4 s'} between actions, {args.seconds} s; gunicorn {args.workers} workers x "
+        f"{'coordinators without pauses (visitors 2-4 s)' if no_pauses else '2-4 s between actions'}, "
+        f"{args.seconds} s; gunicorn {args.workers} workers x "
         f"{args.threads if args.worker_class == 'gthread' else 1} threads ({args.worker_class}), {os.cpu_count()} CPUs"
     )
     table(rows)
