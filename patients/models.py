@@ -118,8 +118,6 @@ class Episode(Versioned, ProgrammeOwnedModel):
         indexes = [
             # With id: the list's default order (newest first, then id) is read straight off the index.
             models.Index(fields=["programme", "fracture_date", "id"], name="episode_programme_fracture"),
-            # A site's episodes: counted, and listed newest first, from the index alone.
-            models.Index(fields=["programme", "fracture_site", "fracture_date", "id"], name="episode_programme_site"),
             # The worklist's two kinds of contact still to make (patients/selectors.py): small partial
             # indexes that its counts and its page read without visiting the table.
             models.Index(

@@ -259,3 +259,36 @@ def test_service_rejects_and_reports_with_rows(programme):
     with pytest.raises(ImportRejected) as caught:
         episodes_import(programme=programme, rows=[(2, bad, [])])
     assert [str(e) for e in caught.value.errors] == ["row 2, column sex: is required: Sex cannot be blank"]
+
+
+def test_a_large_import_refreshes_the_statistics_so_a_reimport_reads_the_key_index(programme):
+    """Right after a first import into a new database the planner's statistics still say the tables
+    are empty; it then read every episode of the programme once per key of the next import (a
+    re-import of 10,000 rows took 11 s instead of 0.4 s). A large import ends with an ANALYZE, and
+    the lookups run with sequential scans off."""
+    from datetime import date, timedelta
+
+    from django.db import connection
+
+    from patients.importer import _LOOKUP_EPISODES_SQL, ANALYZE_AFTER_ROWS, _Writer
+    from patients.synthetic import synthetic_cohort
+
+    today = date(2026, 11, 1)
+    count = ANALYZE_AFTER_ROWS + 50
+    rows = list(synthetic_cohort(count=count, start=today - timedelta(days=700), end=today, today=today, seed=9))
+    episodes_import(programme=programme, rows=[(n + 2, r, []) for n, r in enumerate(rows)], today=today)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'patients_episode'")
+        assert cursor.fetchone()[0] >= count  # the import's own rows, counted by its ANALYZE
+    counts = episodes_import(programme=programme, rows=[(n + 2, r, []) for n, r in enumerate(rows)], today=today)
+    assert counts.unchanged == count
+    with programme_scope(programme.pk), connection.cursor() as cursor:
+        writer = _Writer(cursor.cursor, programme_id=programme.pk, actor_id=None, source="test")
+        assert writer._lookup("SELECT current_setting('enable_seqscan')", {}) == [("off",)]
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        assert cursor.fetchone()[0] == "on"  # put back after the lookup
+        cursor.execute("SELECT id FROM patients_patient WHERE programme_id = %s", [programme.pk])
+        patients = [row[0] for row in cursor.fetchall()]
+        cursor.execute("EXPLAIN " + _LOOKUP_EPISODES_SQL, {"programme": programme.pk, "patients": patients})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "episode_key" in plan, plan
