@@ -84,8 +84,8 @@ messages: install system-packages
 screenshots: install-test system-packages
 	FLS_SCREENSHOTS=$(CURDIR)/docs/screenshots $(VENV)/bin/pytest -q -p no:cacheprovider tests/e2e/test_every_role.py
 
-# Every benchmark on the machine's PostgreSQL (DATABASE_ADMIN_URL, else 127.0.0.1:5432) and on the
-# embedded one, into one markdown table (bench/all.py; about 20 minutes; the README's table).
+# Every benchmark on the machine's PostgreSQL (DATABASE_ADMIN_URL, else 127.0.0.1:5432, when one
+# answers) and on the embedded one, into one markdown table (bench/all.py; about 15 minutes; the README's table).
 bench: install-test system-packages
 	$(VENV)/bin/python bench/all.py --both --output bench/results.md
 

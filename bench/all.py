@@ -62,10 +62,24 @@ def environments(both: bool) -> list[tuple[str, dict]]:
     }
     embedded_env = dict(base)
     if both:
-        return [("machine", machine_env), ("embedded", embedded_env)]
+        if reachable(admin):
+            return [("machine", machine_env), ("embedded", embedded_env)]
+        print(f"no PostgreSQL answers at {admin}: the embedded one only", file=sys.stderr)
+        return [("embedded", embedded_env)]
     if os.environ.get("DATABASE_URL"):
         return [("configured", {**base, **{k: os.environ[k] for k in ("DATABASE_URL",) if k in os.environ}})]
     return [("machine", machine_env)] if admin else [("embedded", embedded_env)]
+
+
+def reachable(url: str) -> bool:
+    """Whether the machine's server answers (a fresh machine has none: then only the embedded runs)."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
 
 
 def prepare(env: dict, database: str, demo: bool) -> None:
