@@ -52,8 +52,8 @@ MACHINE_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 def environments(both: bool) -> list[tuple[str, dict]]:
     """(name, environment) of each server to run on."""
-    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_ADMIN_URL", "REDIS_URL")}
-    base.pop("DATABASE_NAME", None)
+    named = ("DATABASE_URL", "DATABASE_ADMIN_URL", "DATABASE_NAME", "REDIS_URL")
+    base = {k: v for k, v in os.environ.items() if k not in named}
     admin = os.environ.get("DATABASE_ADMIN_URL") or (MACHINE_ADMIN_URL if both else "")
     machine_env = {
         **base,
@@ -66,8 +66,8 @@ def environments(both: bool) -> list[tuple[str, dict]]:
             return [("machine", machine_env), ("embedded", embedded_env)]
         print(f"no PostgreSQL answers at {admin}: the embedded one only", file=sys.stderr)
         return [("embedded", embedded_env)]
-    if os.environ.get("DATABASE_URL"):
-        return [("configured", {**base, **{k: os.environ[k] for k in ("DATABASE_URL",) if k in os.environ}})]
+    if os.environ.get("DATABASE_URL"):  # one database named by the URL: every benchmark on it
+        return [("configured", {**base, "DATABASE_URL": os.environ["DATABASE_URL"]})]
     return [("machine", machine_env)] if admin else [("embedded", embedded_env)]
 
 

@@ -5,13 +5,16 @@ connects as the tables' owner and takes the cross-programme path for maintenance
 session (the database accepts a bare reason from the owner only: programmes/rls.py). The code it
 measures still sets its own scope (requests, services, the KPI engine); servers it starts connect as
 the application role. VACUUM and ANALYZE run as the owner, and
-COPY, which a table under a policy refuses, goes through a staging table.
+COPY, which a table under a policy refuses, goes through a staging table (programmes.bulk).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 
 def setup_django() -> None:
@@ -77,11 +80,16 @@ def vacuum_analyze(*tables: str) -> None:
     maintenance_session()  # as_owner closed the connection: the next one needs the path again
 
 
-def copy_rows(cursor, table: str, columns: str, text: str) -> None:
-    """``COPY table (columns) FROM STDIN`` of ``text``, through the table's policy."""
-    stage = f"bench_stage_{table}"
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
-    cursor.execute(f"TRUNCATE {stage}")
-    with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-        copy.write(text)
-    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
+def start_worker(
+    env: dict, *, log: Path | None = None, pool: str = "prefork", concurrency: int = 1
+) -> subprocess.Popen:
+    """A real ``celery worker`` on every queue of production, in ``env``; its output to ``log``
+    (at INFO: each task's lines), else nowhere."""
+    command = [sys.executable, "-m", "celery", "-A", "fls_registry", "worker", f"--pool={pool}",
+               f"--concurrency={concurrency}", "-Q", "default,kpis,email", "--without-gossip", "--without-mingle",
+               f"--loglevel={'INFO' if log else 'WARNING'}"]  # fmt: skip
+    root = Path(__file__).resolve().parent.parent
+    if log is None:
+        return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("w") as out:
+        return subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)

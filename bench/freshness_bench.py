@@ -20,7 +20,6 @@ import argparse
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -62,32 +61,6 @@ def prepare(coordinators: int, episodes: int) -> list:
     return pairs
 
 
-def start_worker(url: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "fls_registry.settings"}
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fls_registry",
-                "worker",
-                "--pool=threads",
-                "--concurrency=2",
-                "-Q",
-                "default,kpis,email",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coordinators", type=int, default=20)
@@ -95,7 +68,7 @@ def main():
     parser.add_argument("--episodes", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for one edit's figures")
     args = parser.parse_args()
-    from bench.benchdb import broker_url
+    from bench.benchdb import broker_url, start_worker
 
     url = broker_url()
     os.environ["CELERY_BROKER_URL"] = url  # before Django reads its settings: tasks go to the broker
@@ -117,7 +90,12 @@ def main():
     pairs = prepare(args.coordinators, args.episodes)
     log = ROOT / ".data" / "freshness-worker.log"
     log.parent.mkdir(exist_ok=True)
-    worker = start_worker(url, log)
+    worker = start_worker(
+        {**os.environ, "CELERY_BROKER_URL": url, "DJANGO_SETTINGS_MODULE": "fls_registry.settings"},
+        log=log,
+        pool="threads",
+        concurrency=2,
+    )
     latencies: list[float] = []
     lock = threading.Lock()
     failures: list[str] = []
@@ -197,7 +175,7 @@ def main():
     summary(
         "freshness",
         [
-            ("edit to dashboard, 100 edits by 20 coordinators (p95)", p95, "s", "<", 3),
+            (f"edit to dashboard, {len(latencies)} edits by {args.coordinators} coordinators (p95)", p95, "s", "<", 3),
             ("edit to dashboard (median)", statistics.median(latencies), "s", None, None),
         ],
     )

@@ -83,9 +83,9 @@ def load(programmes: int, per_programme: int, big: int) -> None:
     """Create the benchmark programmes and their episodes, unless they are already there."""
     from django.db import connection, transaction
 
-    from bench.benchdb import copy_rows
     from patients import rules
     from patients.synthetic import synthetic_cohort
+    from programmes.bulk import copy_into
     from programmes.models import ExpectedCaseload, Programme
 
     have = Programme.objects.filter(slug__startswith=PREFIX).count()
@@ -137,16 +137,16 @@ def load(programmes: int, per_programme: int, big: int) -> None:
                     episode_lines.append(
                         f"{programme.pk}\t{patient_id}\t" + "\t".join(values) + "\t1\t2026-06-30\t2026-06-30\n"
                     )
-                copy_rows(
-                    cursor,
+                copy_into(
+                    cursor.cursor,
                     "patients_patient",
-                    "id, programme_id, patient_ref, sex, birth_date, version, created_at, updated_at",
+                    ["id", "programme_id", "patient_ref", "sex", "birth_date", "version", "created_at", "updated_at"],
                     "".join(patient_lines),
                 )
-                copy_rows(
-                    cursor,
+                copy_into(
+                    cursor.cursor,
                     "patients_episode",
-                    f"programme_id, patient_id, {', '.join(episode_fields)}, version, created_at, updated_at",
+                    ["programme_id", "patient_id", *episode_fields, "version", "created_at", "updated_at"],
                     "".join(episode_lines),
                 )
     from bench.benchdb import vacuum_analyze
@@ -267,7 +267,7 @@ def main():
     summary(
         "kpi",
         [
-            ("nightly recompute, 14 periods, 1,001 programmes", nightly_seconds * 1000, "ms", "<", 3000),
+            (f"nightly recompute, 14 periods, {len(computed):,} programmes", nightly_seconds * 1000, "ms", "<", 3000),
             ("nightly / one-year pass (same run)", ratio, "x", "<=", 4),
             ("one-year pass, every programme, stored", engine_seconds * 1000, "ms", "<", 2000),
             ("one programme of 10,000 episodes, one year", one_seconds * 1000, "ms", "<", 50),

@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 PORT = 8799
 P95_LIMIT_MS = 300
 
+from bench.benchdb import broker_url, start_worker  # noqa: E402 - after the path is set
+
 
 def prepare(coordinators: int) -> dict:
     """Bench coordinators in the demo programmes, their sessions and the episodes each may edit."""
@@ -160,8 +162,6 @@ SAMPLED = {
 
 
 def server_env() -> dict:
-    from bench.benchdb import broker_url
-
     # Saves queue their KPI recompute for a worker, as in production (not run inline, as with no broker).
     return {
         **os.environ,
@@ -169,14 +169,6 @@ def server_env() -> dict:
         "PUBLIC_API_RATE": "100000/min",
         "CELERY_BROKER_URL": broker_url(),
     }
-
-
-def start_worker() -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "fls_registry", "worker", "-Q", "default,kpis,email", "--concurrency=1",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def start_gunicorn(workers: int, threads: int, worker_class: str) -> subprocess.Popen:
@@ -284,7 +276,7 @@ def suite(args) -> None:
     from bench.report import summary
 
     plan = prepare(100)
-    worker = start_worker()
+    worker = start_worker(server_env())
     server = start_gunicorn(args.workers, args.threads, args.worker_class)
     work = Path(tempfile.mkdtemp(prefix="load-bench-"))
     try:
@@ -355,7 +347,7 @@ def main():
 
     # The search for the limit goes up to 200 coordinators: sessions for all of them.
     plan = prepare(args.coordinators if args.no_limit else max(args.coordinators, 200))
-    worker = start_worker()
+    worker = start_worker(server_env())
     server = start_gunicorn(args.workers, args.threads, args.worker_class)
     work = Path(tempfile.mkdtemp(prefix="load-bench-"))
     try:

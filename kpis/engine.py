@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from clinical.expressions import kpi_sql
 from clinical.kpi_sets import KpiDefinition, KpiSet, get_kpi_set
 from programmes import rls
+from programmes.bulk import statement_settings
 from programmes.models import ExpectedCaseload, Programme
 
 
@@ -89,17 +90,9 @@ STATEMENT_SETTINGS = {"jit": "off", "work_mem": "32MB"}
 def _run(sql: str, params: dict) -> list[tuple]:
     """Run the engine's statement with ``STATEMENT_SETTINGS``, put back as they were after it (a
     failure rolls them back with the savepoint)."""
-    names = list(STATEMENT_SETTINGS)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * len(names)), names)
-        before = cursor.fetchone()
-        settings = [value for name in names for value in (name, STATEMENT_SETTINGS[name])]
-        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), settings)
+    with transaction.atomic(), connection.cursor() as cursor, statement_settings(cursor, STATEMENT_SETTINGS):
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        restored = [value for name, value in zip(names, before, strict=True) for value in (name, value)]
-        cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(names)), restored)
-    return rows
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,15 +204,16 @@ def _expected(caseloads: tuple[tuple[int, tuple[int, int]], ...], period: Period
 
 
 def _values(
-    kpi_set: KpiSet, names: list[str], row: Sequence[int], period: Period, caseloads: dict[int, tuple[int, int]]
+    kpi_set: KpiSet, names: list[str], row: Sequence[int], period: Period, caseloads: tuple[tuple[int, tuple], ...]
 ) -> list[KpiValue]:
+    """The KPI values of one (programme, period) from its counts; ``caseloads``: (year, (non-spine,
+    spine)) pairs in year order."""
     values = []
-    frozen = tuple(sorted(caseloads.items()))
     for index, kpi in enumerate(kpi_set.kpis):
         numerator, denominator, pending = row[3 * index : 3 * index + 3]
         note = None  # the contract's note explains an unknown (null) denominator only
         if kpi.counts_caseload:
-            denominator, note = _expected(frozen, period, kpi.denominator)
+            denominator, note = _expected(caseloads, period, kpi.denominator)
         percent = percent_of(numerator, denominator)
         values.append(
             KpiValue(kpi.code, names[index], numerator, denominator, percent, band_of(kpi, percent), pending, note)
@@ -280,7 +274,7 @@ def compute(
             key = (row, period, frozen)
             values = known.get(key)
             if values is None:
-                values = known[key] = _values(kpi_set, names, row[1:], period, caseloads[pid])
+                values = known[key] = _values(kpi_set, names, row[1:], period, frozen)
             results.append(Computed(pid, period, row[0], values))
     return results
 

@@ -19,6 +19,7 @@ from clinical.kpi_sets import get_kpi_set
 from kpis.engine import Period, compute
 from kpis.models import KpiReport, KpiResult, KpiState, PeriodKind
 from programmes import rls
+from programmes.bulk import copy_escape, copy_into
 from programmes.models import Programme
 
 logger = logging.getLogger(__name__)
@@ -167,25 +168,19 @@ def programmes_on_a_new_day() -> list[int]:
     return [pid for pid, zone, computed_for in rows if computed_for is None or computed_for < day_of_zone[zone]]
 
 
-# COPY's text format: a backslash, tab or line end inside a value is written as an escape.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_COLUMNS = "programme_id, kpi_set, period_kind, period_start, period_end, as_of, computed_at, episodes, kpis"
-_STAGE = "kpis_result_stage"
-_STORE_SQL = f"""
-INSERT INTO kpis_kpiresult ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGE}
-ON CONFLICT (programme_id, kpi_set, period_start, period_end) DO UPDATE SET
+_COLUMNS = ["programme_id", "kpi_set", "period_kind", "period_start", "period_end", "as_of", "computed_at", "episodes",
+            "kpis"]  # fmt: skip
+_UPSERT = """ON CONFLICT (programme_id, kpi_set, period_start, period_end) DO UPDATE SET
     period_kind = EXCLUDED.period_kind, as_of = EXCLUDED.as_of, computed_at = EXCLUDED.computed_at,
-    episodes = EXCLUDED.episodes, kpis = EXCLUDED.kpis
-"""  # noqa: S608 - constant names
+    episodes = EXCLUDED.episodes, kpis = EXCLUDED.kpis"""
 
 
 @transaction.atomic
 def results_store(rows: list[dict], *, as_of: date, computed_at) -> None:
     """Upsert results on their natural key: COPY into a staging table, then one INSERT ... ON
-    CONFLICT. The nightly stores some 14,000 rows; COPY sends them as rows, each document encoded
-    by orjson, instead of one JSON parameter PostgreSQL would parse whole (docs/kpis.md)."""
-    if not rows:
-        return
+    CONFLICT (programmes.bulk). The nightly stores some 14,000 rows; COPY sends them as rows, each
+    document encoded by orjson, instead of one JSON parameter PostgreSQL would parse whole
+    (docs/kpis.md)."""
     as_of_text, computed_text = as_of.isoformat(), computed_at.isoformat()
     encoded: dict[int, str] = {}  # rows share their values' list when their figures are the same
     lines = []
@@ -193,20 +188,13 @@ def results_store(rows: list[dict], *, as_of: date, computed_at) -> None:
         kpis = row["kpis"]
         document = encoded.get(id(kpis))
         if document is None:
-            document = encoded[id(kpis)] = orjson.dumps(kpis).decode().translate(_COPY_ESCAPES)
+            document = encoded[id(kpis)] = copy_escape(orjson.dumps(kpis).decode())
         lines.append(
             f"{row['programme_id']}\t{row['kpi_set']}\t{row['period_kind']}\t{row['period_start']}\t"
             f"{row['period_end']}\t{as_of_text}\t{computed_text}\t{row['episodes']}\t{document}\n"
         )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "  # noqa: S608 - constant names
-            f"SELECT {_COLUMNS} FROM kpis_kpiresult WITH NO DATA"
-        )
-        with cursor.cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
-            copy.write("".join(lines))
-        cursor.execute(_STORE_SQL)
-        cursor.execute(f"TRUNCATE {_STAGE}")  # noqa: S608 - the next call in this transaction starts empty
+        copy_into(cursor.cursor, "kpis_kpiresult", _COLUMNS, "".join(lines), on_conflict=_UPSERT)
 
 
 def stale_programme_ids() -> list[int]:

@@ -26,16 +26,15 @@ def bump() -> None:
 def cached_document(key: str, build, *, prebuilt: bool = False) -> tuple[bytes, str]:
     """(JSON body, strong ETag) of a public document; ``build`` returns the data, or the JSON text
     itself when ``prebuilt`` (the GeoJSON comes out of PostgreSQL ready)."""
-    full_key = f"network:{cache.get(VERSION_KEY, 1)}:{key}"
-    found = cache.get(full_key)
-    if found is None:
+
+    def document() -> tuple[bytes, str]:
         built = build()
         body = (
             built if prebuilt else json.dumps(built, ensure_ascii=False, separators=(",", ":"), default=str)
         ).encode()
-        found = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        cache.set(full_key, found, timeout=settings.PUBLIC_CACHE_SECONDS)
-    return found
+        return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+    return cached_value(key, document)
 
 
 def cached_value(key: str, build):

@@ -224,7 +224,7 @@ def network_summary(day: date | None = None) -> dict:
         if level in LEVELS:
             found[level] += 1
         found["champions"] += bool(is_champion)
-        episodes = year_total or 0
+        episodes = year_total or 0  # the same on every row (one subquery, evaluated once)
     found["countries"] = len(countries_shown)
     rounded = round_to_hundred(episodes)
     return {

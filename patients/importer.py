@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from accounts import clock
 from patients import rules
 from programmes import rls
+from programmes.bulk import copy_escape, copy_into, statement_settings
 from programmes.csvio import CsvReader, CsvRejected, ErrorList, RowError
 from programmes.locks import programme_lock
 from programmes.models import AccessEvent, Programme
@@ -46,8 +47,6 @@ EPISODE_FIELDS = rules.EPISODE_FIELDS
 CHUNK_ROWS = 5_000
 ANALYZE_AFTER_ROWS = 1_000  # an import that creates this many episodes refreshes the tables' statistics
 NULL = "\\N"
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_NEEDS_ESCAPE = frozenset("\\\t\n\r")
 
 
 @dataclass
@@ -163,8 +162,8 @@ def _render(row_no: int, clean: dict) -> _Row:
         parts[0],  # fracture_date, the first episode field
         "\t".join(parts),
         "{" + ",".join(created) + "}",
-        f"{_escape(ref)}\t{sex}\t{birth}",
-        _escape(
+        f"{copy_escape(ref)}\t{sex}\t{birth}",
+        copy_escape(
             f'{{"patient_ref":[null,{json.dumps(ref, ensure_ascii=False)}],"sex":[null,"{sex}"],'
             f'"birth_date":[null,"{birth}"]}}'
         ),
@@ -373,10 +372,6 @@ def _as_audit(text: str):
     return None if text == NULL else text
 
 
-def _escape(text: str) -> str:
-    return text if _NEEDS_ESCAPE.isdisjoint(text) else text.translate(_TEXT_ESCAPES)
-
-
 class _Writer:
     """The database side of an import, a chunk at a time, in the caller's transaction."""
 
@@ -386,7 +381,7 @@ class _Writer:
         self.programme_id = programme_id
         self.actor = NULL if actor_id is None else str(actor_id)
         self.now = timezone.now().isoformat()
-        self.source = _escape(source)
+        self.source = copy_escape(source)
         self.counts = ImportCounts()
         self.errors: list[RowError] = []
         self.writing = True
@@ -394,23 +389,17 @@ class _Writer:
         self.created: dict[str, tuple[int, str, str]] = {}
         # A first import into an empty programme needs no lookups: every patient is new or was
         # registered by an earlier chunk (kept above), and no episode exists yet.
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM patients_patient WHERE programme_id = %s), current_setting('enable_seqscan')",
-            [programme_id],
-        )
-        exists, self.seqscan = cursor.fetchone()
-        self.programme_was_empty = not exists
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM patients_patient WHERE programme_id = %s)", [programme_id])
+        self.programme_was_empty = not cursor.fetchone()[0]
 
     def _lookup(self, sql: str, params: dict) -> list[tuple]:
         """A lookup by key, through the index whatever the statistics say: right after a first import
         into a new database, before anything has analysed the tables, PostgreSQL believes them
         empty and would scan the whole table once per key (a re-import of 100,000 rows then took
         minutes instead of seconds). Sequential scans are off for this statement only."""
-        self.cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
-        self.cursor.execute(sql, params)
-        rows = self.cursor.fetchall()
-        self.cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [self.seqscan])
-        return rows
+        with statement_settings(self.cursor, {"enable_seqscan": "off"}):
+            self.cursor.execute(sql, params)
+            return self.cursor.fetchall()
 
     def _ids(self, sequence: str, count: int) -> list[int]:
         self.cursor.execute(f"SELECT nextval('{sequence}'::regclass) FROM generate_series(1, %s)", [count])
@@ -484,7 +473,7 @@ class _Writer:
                 updates.append(f"{episode_id}\t{programme}\t{pid}\t{row.episode_text}\t1\t{now}\t{now}\t{actor}\n")
                 audit_lines.append(
                     f"{programme}\tepisode\t{episode_id}\t{pid}\tupdate\t{actor}\t{now}\t{source}\t\t"
-                    f"{_escape(json.dumps(changes))}\n"
+                    f"{copy_escape(json.dumps(changes))}\n"
                 )
                 self.counts.updated += 1
         episode_lines = []
@@ -506,23 +495,7 @@ class _Writer:
         self._copy("patients_auditentry", _AUDIT_COLUMNS, audit_lines)
 
     def _copy(self, table: str, columns: list[str], lines: list[str]) -> None:
-        if not lines:
-            return
-        names = ", ".join(columns)
-        if table not in rls.protected_tables():
-            with self.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                copy.write("".join(lines).encode())
-            return
-        # COPY refuses a table under row-level security: the rows go to a staging table first and
-        # then through the policy with one INSERT ... SELECT.
-        stage = f"import_stage_{table}"
-        self.cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
-        )
-        self.cursor.execute(f"TRUNCATE {stage}")
-        with self.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            copy.write("".join(lines).encode())
-        self.cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}")  # noqa: S608
+        copy_into(self.cursor, table, columns, "".join(lines))
 
 
 def episodes_import(

@@ -64,11 +64,8 @@ def access_event_record(*, programme: Programme | None, actor, action: str, subj
     Written in the scope of its programme (row-level security): a request scoped to another
     programme cannot write into this one's log. In a request already scoped to the programme (every
     patient page) the one INSERT needs no savepoint nor a read of the settings."""
-    if programme is not None and rls.request_scoped_to(programme.pk):
-        return AccessEvent.objects.create(
-            programme=programme, actor=actor, subject=subject, action=action, detail=detail
-        )
-    with rls.programme_scope(programme.pk) if programme is not None else nullcontext():
+    needs_scope = programme is not None and not rls.request_scoped_to(programme.pk)
+    with rls.programme_scope(programme.pk) if needs_scope else nullcontext():
         return AccessEvent.objects.create(
             programme=programme, actor=actor, subject=subject, action=action, detail=detail
         )
