@@ -60,6 +60,8 @@ class NoStoreByDefaultMiddleware:
 # UPLOAD_MAX_BYTES. The multipart envelope around a file adds a little: MULTIPART_SLACK.
 UPLOAD_LIMITS = {
     "patients:import": "PATIENTS_IMPORT_MAX_BYTES",
+    "casefinding:inbox": "CASE_FINDING_MAX_BYTES",
+    "api_case_finding": "CASE_FINDING_MAX_BYTES",
     "recognition:evidence_add": "RECOGNITION_EVIDENCE_MAX_BYTES",
     "network:resource_propose": "NETWORK_RESOURCE_MAX_BYTES",
     "network:staff_resource_create": "NETWORK_RESOURCE_MAX_BYTES",

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "accounts",
     "programmes",
     "patients",
+    "casefinding",
     "kpis",
     "recognition",
     "mentorship",
@@ -230,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Training-day reminders, 7 days and 1 day before: each is claimed once, so hourly is safe.
     "mentorship-reminders": {"task": "mentorship.send_reminders", "schedule": 3600.0},
+    # Nightly: case-finding candidates that never became episodes are deleted after their retention.
+    "casefinding-purge-expired": {"task": "casefinding.purge_expired", "schedule": crontab(hour=2, minute=15)},
     "kpis-recompute-all": {
         "task": "kpis.recompute_all",
         # Hourly: each programme is recomputed in the hour after its own midnight (kpis/tasks.py).
@@ -369,6 +372,10 @@ PATIENTS_IMPORT_MAX_BYTES = env.int("PATIENTS_IMPORT_MAX_BYTES", default=20 * 10
 # Larger CSV imports run on a Celery worker with a progress page (patients.import_jobs); smaller
 # ones (about 5,000 episodes) while the coordinator waits.
 PATIENTS_IMPORT_BACKGROUND_BYTES = env.int("PATIENTS_IMPORT_BACKGROUND_BYTES", default=1024 * 1024)
+# Case finding (casefinding/): a feed pushed to the API or uploaded to the inbox, read while the
+# sender waits; candidates that did not become episodes are deleted after the retention.
+CASE_FINDING_MAX_BYTES = env.int("CASE_FINDING_MAX_BYTES", default=10 * 1024 * 1024)
+CASE_FINDING_RETENTION_DAYS = env.int("CASE_FINDING_RETENTION_DAYS", default=180)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger files go to a temporary file, not memory
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields and JSON bodies (the bulk API)
 

@@ -15,6 +15,8 @@ class PatientsConfig(AppConfig):
         register_source(audit_activity)
         register("fracture_site", rules.VALUE_LABELS["fracture_site"])
         register("mechanism", rules.VALUE_LABELS["mechanism"])
+        register("sex", rules.VALUE_LABELS["sex"])
+        register("spine_detection", rules.VALUE_LABELS["spine_detection"])
         # Where a change came from, as the audit trail says it.
         register(
             "change_source",
@@ -25,5 +27,6 @@ class PatientsConfig(AppConfig):
                 "command": _("a command"),
                 "upload": _("a CSV upload"),
                 "demo": _("the demo data"),
+                "case_finding": _("case finding"),
             },
         )

@@ -5,6 +5,7 @@ from programmes.selectors import memberships_for_user
 # its pages are listed under it. Views are known by their URL namespace (and name, for programmes).
 _SECTION_OF_NAMESPACE = {
     "patients": "patients",
+    "casefinding": "patients",
     "kpis": "kpis",
     "recognition": "recognition",
     "mentorship": "mentorship",

@@ -130,6 +130,15 @@ class ProgrammeProfileForm(forms.Form):
         required=False,
         help_text=_('Decides the programme\'s "today": KPI dates, "not after today", due dates.'),
     )
+    record_number_system = forms.CharField(
+        label=_("Record number system"),
+        max_length=255,
+        required=False,
+        help_text=_(
+            "Case finding: the FHIR identifier system of your hospital's record numbers. "
+            "Blank: a patient's first identifier is used."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,6 +164,7 @@ class ProgrammeProfileForm(forms.Form):
             "care_setting": programme.care_setting,
             "languages": list(programme.languages),
             "time_zone": programme.time_zone,
+            "record_number_system": programme.record_number_system,
         }
 
 

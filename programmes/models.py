@@ -98,6 +98,14 @@ class Programme(models.Model):
         help_text=_("The KPI definitions the dashboard and reports use."),
     )
     public_profile = models.TextField(_("public profile"), blank=True)
+    # Case finding (casefinding/readers.py): which of a FHIR Patient's identifiers is the hospital's
+    # record number; blank takes the first identifier.
+    record_number_system = models.CharField(
+        _("record number system"),
+        max_length=255,
+        blank=True,
+        help_text=_("The FHIR identifier system of your hospital's record numbers, such as urn:oid:1.2.643.5.1.13."),
+    )
     # Owned here, read by kpis: the last time any patient-level data of the programme changed.
     data_changed_at = models.DateTimeField(_("data changed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -298,6 +306,8 @@ class AccessEvent(ProgrammeOwnedModel):
         CALCULATOR_PARAMETERS_SAVED = "calculator_parameters_saved", _("Benefits calculator parameters saved")
         CATALOGUE_COPIED = "catalogue_copied", _("Recognition catalogue copied to a draft")
         CATALOGUE_PUBLISHED = "catalogue_published", _("Recognition catalogue published")
+        CANDIDATE_ACCEPTED = "candidate_accepted", _("Case-finding candidate accepted")
+        CANDIDATE_DISMISSED = "candidate_dismissed", _("Case-finding candidate dismissed")
 
     programme = models.ForeignKey(
         Programme,

@@ -59,6 +59,7 @@ class Reason(StrEnum):
     ADMINISTRATION = "administration"  # system administrators' admin lists and the access log
     DEMO_DATA = "demo-data"  # load_demo builds several programmes at once
     MAINTENANCE = "maintenance"  # backup, restore, data migrations
+    RETENTION = "retention"  # the nightly deletion of data kept for a limited time (case finding)
 
 
 class ScopeError(RuntimeError):

@@ -377,7 +377,17 @@ def expected_caseload_remove(*, programme: Programme, year: int, actor=None) -> 
 
 # What a programme's lead edits on the Settings page; IOF staff edit every field in the admin.
 LEAD_EDITABLE = frozenset(
-    {"name", "institution", "city", "public_profile", "languages", "care_setting", "kpi_set", "time_zone"}
+    {
+        "name",
+        "institution",
+        "city",
+        "public_profile",
+        "languages",
+        "care_setting",
+        "kpi_set",
+        "time_zone",
+        "record_number_system",
+    }
 )
 ADMIN_EDITABLE = LEAD_EDITABLE | {"slug", "status", "country", "latitude", "longitude"}
 

@@ -1,0 +1,330 @@
+"""Every write of case finding: reading a feed into candidates, a coordinator's decision on one,
+and the nightly deletion of what the programme never accepted. Each one writes its access-log row
+and its monthly counts in the same transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import clock
+from casefinding import readers, rules
+from casefinding.models import Candidate, SeenRecord
+from patients.models import Episode
+from patients.services import episode_create
+from programmes import bulk, rls
+from programmes.locks import serialize
+from programmes.models import AccessEvent, Programme
+from programmes.services import access_event_record
+
+CHUNK = 2_000  # records looked up and written together
+Status = Candidate.Status
+
+
+@dataclass
+class FindCounts:
+    """What one read of a file found: the command's and the API's answer."""
+
+    records: int = 0
+    candidates: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    excluded: Counter = field(default_factory=Counter)
+    sites: Counter = field(default_factory=Counter)
+    format: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "records": self.records,
+            "candidates": self.candidates,
+            "duplicates": self.duplicates,
+            "unchanged": self.unchanged,
+            "excluded": {reason: self.excluded[reason] for reason in rules.EXCLUSIONS if self.excluded[reason]},
+            "sites": dict(sorted(self.sites.items())),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Passing:
+    """A record that passed the rules, waiting for the duplicate check (event-date order)."""
+
+    record: readers.SourceRecord
+    decision: rules.Decision
+
+
+def source_key(source_id: str) -> bytes:
+    return hashlib.sha256(source_id.encode()).digest()
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _count(programme_id: int, month: date, counts: dict[tuple[str, str], int]) -> None:
+    """Add to the programme's monthly counts (one upsert for all kinds)."""
+    rows = [(kind, reason, n) for (kind, reason), n in counts.items() if n]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO casefinding_monthlycount (programme_id, month, kind, reason, count) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (programme_id, month, kind, reason) "
+            "DO UPDATE SET count = casefinding_monthlycount.count + EXCLUDED.count",
+            [(programme_id, month, kind, reason, n) for kind, reason, n in rows],
+        )
+
+
+@transaction.atomic
+def cases_find(
+    *, programme: Programme, content: bytes, fmt: str | None = None, actor=None, via: str = "command"
+) -> FindCounts:
+    """Read a feed and propose its candidates: all or nothing (``readers.Unreadable`` stores
+    nothing). Records already seen are counted unchanged; the rest are decided by ``rules`` and,
+    in event-date order, checked against the programme's episodes and candidates of the last and
+    next 90 days."""
+    fmt = fmt or readers.detect_format(content[:64])
+    counts = FindCounts(format=fmt)
+    with rls.programme_scope(programme.pk):
+        serialize(f"case-finding:{programme.pk}")  # two feeds of one programme take turns
+        now = timezone.now()
+        passing: list[_Passing] = []
+        chunk: list[readers.SourceRecord] = []
+        seen_in_file: set[bytes] = set()
+        records = readers.read(content, fmt, identifier_system=programme.record_number_system)
+        for record in records:
+            chunk.append(record)
+            if len(chunk) >= CHUNK:
+                _take(programme, chunk, counts, passing, seen_in_file, now)
+                chunk = []
+        _take(programme, chunk, counts, passing, seen_in_file, now)
+        _propose(programme, fmt, passing, counts, now)
+        month = _month(clock.today(programme))
+        tallies = {("read", ""): counts.records - counts.unchanged}
+        tallies |= {("candidate", ""): counts.candidates, ("duplicate", ""): counts.duplicates}
+        tallies |= {("excluded", reason): n for reason, n in counts.excluded.items()}
+        _count(programme.pk, month, tallies)
+        access_event_record(
+            programme=programme,
+            actor=actor,
+            action=AccessEvent.Action.IMPORTED,
+            what="case_finding",
+            via=via,
+            format=fmt,
+            **counts.as_dict(),
+        )
+    return counts
+
+
+def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
+    """Count a chunk of records: unchanged ones, excluded ones (by reason), the rest kept for
+    ``_propose``; the new ones are remembered as seen."""
+    if not chunk:
+        return
+    keys = [source_key(record.source_id) for record in chunk]
+    known = {
+        bytes(key)
+        for key in SeenRecord.objects.for_programme(programme)
+        .filter(source_key__in=keys)
+        .values_list("source_key", flat=True)
+    }
+    fresh = []
+    for record, key in zip(chunk, keys, strict=True):
+        counts.records += 1
+        if key in known or key in seen_in_file:
+            counts.unchanged += 1
+            continue
+        seen_in_file.add(key)
+        fresh.append(key)
+        decision = rules.decide(
+            birth_date=record.birth_date,
+            event_date=record.event_date,
+            codes=record.codes,
+            report_text=record.report_text,
+        )
+        if decision.excluded:
+            counts.excluded[decision.excluded] += 1
+        else:
+            passing.append(_Passing(record, decision))
+    stamp = now.isoformat()
+    text = "".join(f"{programme.pk}\t\\\\x{key.hex()}\t{stamp}\n" for key in fresh)
+    with connection.cursor() as cursor:
+        bulk.copy_into(cursor, SeenRecord._meta.db_table, ("programme_id", "source_key", "read_at"), text)
+
+
+def _propose(programme, fmt, passing, counts, now) -> None:
+    """Candidates and duplicates from the records that passed, in event-date order then file order."""
+    if not passing:
+        return
+    passing.sort(key=lambda item: (item.record.event_date, item.record.number))
+    refs = sorted({item.record.patient_ref for item in passing})
+    window = timedelta(days=rules.DUPLICATE_WINDOW_DAYS)
+    episodes: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    earlier: dict[str, list[tuple[date, int | None, int]]] = defaultdict(list)  # (day, id, index of a new one)
+    for start in range(0, len(refs), 5_000):
+        part = refs[start : start + 5_000]
+        for ref, day, pk in (
+            Episode.objects.for_programme(programme)
+            .filter(patient__patient_ref__in=part)
+            .values_list("patient__patient_ref", "fracture_date", "pk")
+        ):
+            episodes[ref].append((day, pk))
+        for ref, day, pk in (
+            Candidate.objects.for_programme(programme)
+            .filter(patient_ref__in=part, status__in=(Status.OPEN, Status.ACCEPTED, Status.DISMISSED))
+            .values_list("patient_ref", "event_date", "pk")
+        ):
+            earlier[ref].append((day, pk, -1))
+    new: list[Candidate] = []
+    duplicates: list[tuple[Candidate, int]] = []  # (duplicate, index in ``new`` it repeats)
+    for item in passing:
+        record, decision = item.record, item.decision
+        episode = next((pk for day, pk in episodes[record.patient_ref] if abs(day - record.event_date) <= window), None)
+        repeated = next(
+            ((pk, index) for day, pk, index in earlier[record.patient_ref] if abs(day - record.event_date) <= window),
+            (None, -1),
+        )
+        is_duplicate = episode is not None or repeated != (None, -1)
+        candidate = Candidate(
+            programme=programme,
+            source_id=record.source_id[:200],
+            source_format=fmt,
+            read_at=now,
+            rules_version=rules.VERSION,
+            patient_ref=record.patient_ref[:64],
+            sex=record.sex,
+            birth_date=record.birth_date,
+            event_date=record.event_date,
+            site=decision.site,
+            spine_detection=decision.spine_detection,
+            codes=list(record.codes),
+            report_text=record.report_text,
+            matched=[list(span) for span in decision.report.spans],
+            status=Status.DUPLICATE if is_duplicate else Status.OPEN,
+            duplicate_of_episode_id=episode,
+            duplicate_of_id=repeated[0] if episode is None else None,
+        )
+        if is_duplicate:
+            # A repeat of a candidate of this same file is linked once that one has its id.
+            duplicates.append((candidate, repeated[1] if episode is None else -1))
+            counts.duplicates += 1
+            continue
+        earlier[record.patient_ref].append((record.event_date, None, len(new)))
+        new.append(candidate)
+        counts.candidates += 1
+        counts.sites[decision.site] += 1
+    Candidate.objects.bulk_create(new, batch_size=1_000)
+    for duplicate, index in duplicates:
+        if index >= 0:
+            duplicate.duplicate_of_id = new[index].pk
+    Candidate.objects.bulk_create([duplicate for duplicate, _index in duplicates], batch_size=1_000)
+
+
+# --- A coordinator's decision --------------------------------------------------------------------
+
+# The candidate's state machine: an open candidate is accepted (it became an episode) or dismissed
+# (with a reason); duplicates and decided candidates do not move.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.OPEN: frozenset({Status.ACCEPTED, Status.DISMISSED}),
+}
+
+
+class CandidateDecided(ValidationError):
+    """Someone decided on this candidate already (or it is a duplicate): nothing was changed."""
+
+    def __init__(self, candidate: Candidate):
+        self.candidate = candidate
+        who = candidate.decided_by.display_name if candidate.decided_by else ""
+        status = candidate.get_status_display()
+        if who:
+            message = _("This candidate is already %(status)s (by %(name)s).") % {"status": status, "name": who}
+        else:
+            message = _("This candidate is already %(status)s.") % {"status": status}
+        super().__init__(message, code="decided")
+
+
+def _locked(candidate: Candidate) -> Candidate:
+    return (
+        Candidate.objects.for_programme(candidate.programme_id)
+        .select_for_update(of=("self",))
+        .select_related("decided_by")
+        .get(pk=candidate.pk)
+    )
+
+
+@rls.scoped_to(lambda candidate, **_: candidate.programme_id)
+@transaction.atomic
+def candidate_transition(
+    *, candidate: Candidate, to: str, actor, reason: str = "", note: str = "", episode: Episode | None = None
+) -> Candidate:
+    """The one way a candidate changes status: refused unless ``TRANSITIONS`` allows it. Writes its
+    access-log row and the month's count."""
+    current = _locked(candidate)
+    if to not in TRANSITIONS.get(current.status, ()):
+        raise CandidateDecided(current)
+    if to == Status.DISMISSED:
+        if reason not in Candidate.DismissReason.values:
+            raise ValidationError({"reason": _("Choose why this candidate is dismissed.")})
+        if reason == Candidate.DismissReason.OTHER and not note.strip():
+            raise ValidationError({"note": _("Say why, when the reason is another one.")})
+    if to == Status.ACCEPTED and episode is None:
+        raise ValidationError(_("A candidate is accepted with the episode it became."))
+    current.status = to
+    current.decided_by = actor
+    current.decided_at = timezone.now()
+    current.dismiss_reason = reason if to == Status.DISMISSED else ""
+    current.dismiss_note = note.strip() if to == Status.DISMISSED else ""
+    current.episode = episode
+    current.save(update_fields=["status", "decided_by", "decided_at", "dismiss_reason", "dismiss_note", "episode"])
+    programme = Programme.objects.get(pk=current.programme_id)
+    _count(current.programme_id, _month(clock.today(programme)), {(to, current.dismiss_reason): 1})
+    action = AccessEvent.Action.CANDIDATE_ACCEPTED if to == Status.ACCEPTED else AccessEvent.Action.CANDIDATE_DISMISSED
+    detail = {"candidate": current.pk}
+    if episode is not None:
+        detail["episode"] = episode.pk
+    if to == Status.DISMISSED:
+        detail["reason"] = reason
+    access_event_record(programme=programme, actor=actor, action=action, **detail)
+    return current
+
+
+@rls.scoped_to(lambda candidate, **_: candidate.programme_id)
+@transaction.atomic
+def candidate_accept(*, candidate: Candidate, actor, values: dict) -> Episode:
+    """Save the episode the coordinator completed from the candidate, and accept the candidate with
+    it: both or neither (``patients.services.EpisodeInvalid`` leaves the candidate open)."""
+    current = _locked(candidate)
+    if Status.ACCEPTED not in TRANSITIONS.get(current.status, ()):
+        raise CandidateDecided(current)
+    programme = Programme.objects.get(pk=current.programme_id)
+    episode = episode_create(programme=programme, actor=actor, values=values, source="case_finding")
+    candidate_transition(candidate=current, to=Status.ACCEPTED, actor=actor, episode=episode)
+    return episode
+
+
+def candidate_dismiss(*, candidate: Candidate, actor, reason: str, note: str = "") -> Candidate:
+    return candidate_transition(candidate=candidate, to=Status.DISMISSED, actor=actor, reason=reason, note=note)
+
+
+# --- Retention -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def candidates_purge(*, now=None) -> int:
+    """Delete the candidates older than ``CASE_FINDING_RETENTION_DAYS`` that did not become
+    episodes (open, dismissed or duplicates): data the FLS never accepted is not kept. The monthly
+    counts and the digests of the records seen stay (they hold no patient)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CASE_FINDING_RETENTION_DAYS)
+    with rls.all_programmes(rls.Reason.RETENTION):
+        expired = Candidate.objects.all_programmes().filter(read_at__lt=cutoff).exclude(status=Status.ACCEPTED)
+        # Accepted candidates keep pointing at nothing they repeat: the link is cleared first.
+        Candidate.objects.all_programmes().filter(duplicate_of__in=expired).update(duplicate_of=None)
+        deleted, _by_model = expired.delete()
+    return deleted
