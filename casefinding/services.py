@@ -40,6 +40,9 @@ class FindCounts:
     excluded: Counter = field(default_factory=Counter)
     sites: Counter = field(default_factory=Counter)
     format: str = ""
+    # The monthly counts' sites: a spine found on imaging apart (``spine_radiological``), the
+    # evidence of the vertebral-fracture standard.
+    tallied_sites: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         return {
@@ -108,7 +111,8 @@ def cases_find(
         _propose(programme, fmt, passing, counts, now)
         month = _month(clock.today(programme))
         tallies = {("read", ""): counts.records - counts.unchanged}
-        tallies |= {("candidate", ""): counts.candidates, ("duplicate", ""): counts.duplicates}
+        tallies |= {("candidate", site): n for site, n in counts.tallied_sites.items()}
+        tallies |= {("duplicate", ""): counts.duplicates}
         tallies |= {("excluded", reason): n for reason, n in counts.excluded.items()}
         _count(programme.pk, month, tallies)
         access_event_record(
@@ -220,6 +224,7 @@ def _propose(programme, fmt, passing, counts, now) -> None:
         new.append(candidate)
         counts.candidates += 1
         counts.sites[decision.site] += 1
+        counts.tallied_sites[f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site] += 1
     Candidate.objects.bulk_create(new, batch_size=1_000)
     for duplicate, index in duplicates:
         if index >= 0:

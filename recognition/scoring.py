@@ -125,3 +125,8 @@ def suggested_score(kpi_values: Iterable[Mapping | None]) -> int:
     if any((value or {}).get("percent") is not None for value in values):
         return 1
     return 0
+
+
+# The standards about finding patients (1: patient identification, 4: vertebral fractures): the
+# review shows case finding's counts beside them.
+IDENTIFICATION_STANDARDS = (1, 4)

@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from accounts import clock
 from accounts.models import User
+from casefinding.selectors import period_totals as case_finding_totals
 from programmes.forms import add_refusal, refusal_messages
 from programmes.inputs import int_param
 from programmes.permissions import GlobalCapabilityRequired, ProgrammeViewMixin
@@ -191,6 +192,12 @@ def application_context(application: Application) -> dict:
     return {
         "application": application,
         "by_domain": by_domain,
+        # Evidence beside the identification standards: what case finding read and proposed in the
+        # application's months (counts only, never a patient).
+        "case_finding": case_finding_totals(
+            application.programme, start=application.period_start, end=application.period_end
+        ),
+        "identification_standards": scoring.IDENTIFICATION_STANDARDS,
         "transitions": application.transitions.select_related("actor"),
         "score_names": scoring.SCORE_NAMES,
         "domain_names": scoring.DOMAIN_NAMES,

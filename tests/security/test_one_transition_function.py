@@ -20,7 +20,17 @@ submitted = recognition_fixtures.submitted  # fixtures of tests/recognition, use
 under_review = recognition_fixtures.under_review
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "programmes", "patients", "kpis", "recognition", "mentorship", "network", "fls_registry")
+APPS = (
+    "accounts",
+    "programmes",
+    "patients",
+    "casefinding",
+    "kpis",
+    "recognition",
+    "mentorship",
+    "network",
+    "fls_registry",
+)
 
 # Where a status or state field may be written: each machine's one function, and the writers of
 # fields that are not a machine of moves (a report's or an import job's progress, a programme's
@@ -31,6 +41,7 @@ MACHINES = {
     ("mentorship/services.py", "seat_proposal_transition"),
     ("mentorship/services.py", "_join_request_move"),
     ("network/services.py", "resource_transition"),
+    ("casefinding/services.py", "candidate_transition"),
 }
 NOT_MACHINES = {
     ("kpis/reports.py", "report_render"),

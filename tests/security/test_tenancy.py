@@ -176,6 +176,8 @@ OBJECT_OF_ROUTE = {
     "day": "training_day",
     "booking_move": "booking",
     "booking_rate": "booking",
+    "accept": "candidate",
+    "dismiss": "candidate",
 }
 OBJECT_ROUTES = [(route, name) for route, name in ROUTES if "<int:" in route]
 
@@ -242,7 +244,18 @@ def foreign_objects(other_programme, make_member, make_episode, settings, tmp_pa
         attendee_name="Foreign attendee",
         attendee_email="foreign.attendee@x.example",
     )
+    from casefinding.services import cases_find
+    from tests.casefinding.samples import Case, csv_feed
+
+    cases_find(
+        programme=other_programme, content=csv_feed([Case("f1", "FOREIGN-2", "1940-01-01", "2026-01-05", ["S72.0"])])
+    )
+    with rls.programme_scope(other_programme.pk):
+        from casefinding.models import Candidate
+
+        candidate = Candidate.objects.for_programme(other_programme).get()
     return {
+        "candidate": candidate.pk,
         "training_day": training_day.pk,
         "booking": booking.pk,
         "application": application.pk,
