@@ -103,9 +103,10 @@ class SeenRecord(ProgrammeOwnedModel):
 
 
 class MonthlyCount(models.Model):
-    """How many records were read, proposed, accepted, dismissed (by reason) and excluded (by
-    reason) in a month of the programme's calendar. No patient: kept after the candidates are
-    deleted, and read by IOF reviewers as evidence for the identification standard."""
+    """How many records were read, proposed (by site), accepted, dismissed (by reason) and excluded
+    (by reason), by the month of their event: the fractures of a month and what became of them. No
+    patient: kept after the candidates are deleted, and read by IOF reviewers as evidence for the
+    identification standards of an application's months."""
 
     programme = models.ForeignKey("programmes.Programme", on_delete=models.PROTECT, related_name="+")
     month = models.DateField(help_text="the first day of the month")

@@ -15,7 +15,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import clock
 from casefinding import readers, rules
 from casefinding.models import Candidate, SeenRecord
 from patients.models import Episode
@@ -40,9 +39,9 @@ class FindCounts:
     excluded: Counter = field(default_factory=Counter)
     sites: Counter = field(default_factory=Counter)
     format: str = ""
-    # The monthly counts' sites: a spine found on imaging apart (``spine_radiological``), the
-    # evidence of the vertebral-fracture standard.
-    tallied_sites: Counter = field(default_factory=Counter)
+    # The monthly counts: (month of the event, kind, reason) -> records. Candidates are counted by
+    # site, a spine found on imaging apart (``spine_radiological``: the vertebral standard's evidence).
+    tallies: Counter = field(default_factory=Counter)
 
     def as_dict(self) -> dict:
         return {
@@ -71,9 +70,9 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def _count(programme_id: int, month: date, counts: dict[tuple[str, str], int]) -> None:
-    """Add to the programme's monthly counts (one upsert for all kinds)."""
-    rows = [(kind, reason, n) for (kind, reason), n in counts.items() if n]
+def _count(programme_id: int, counts: dict[tuple[date, str, str], int]) -> None:
+    """Add to the programme's monthly counts: (month, kind, reason) -> n, in one statement."""
+    rows = [(month, kind, reason, n) for (month, kind, reason), n in counts.items() if n]
     if not rows:
         return
     with connection.cursor() as cursor:
@@ -81,7 +80,7 @@ def _count(programme_id: int, month: date, counts: dict[tuple[str, str], int]) -
             "INSERT INTO casefinding_monthlycount (programme_id, month, kind, reason, count) "
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (programme_id, month, kind, reason) "
             "DO UPDATE SET count = casefinding_monthlycount.count + EXCLUDED.count",
-            [(programme_id, month, kind, reason, n) for kind, reason, n in rows],
+            [(programme_id, month, kind, reason, n) for month, kind, reason, n in rows],
         )
 
 
@@ -109,12 +108,7 @@ def cases_find(
                 chunk = []
         _take(programme, chunk, counts, passing, seen_in_file, now)
         _propose(programme, fmt, passing, counts, now)
-        month = _month(clock.today(programme))
-        tallies = {("read", ""): counts.records - counts.unchanged}
-        tallies |= {("candidate", site): n for site, n in counts.tallied_sites.items()}
-        tallies |= {("duplicate", ""): counts.duplicates}
-        tallies |= {("excluded", reason): n for reason, n in counts.excluded.items()}
-        _count(programme.pk, month, tallies)
+        _count(programme.pk, counts.tallies)
         access_event_record(
             programme=programme,
             actor=actor,
@@ -147,6 +141,8 @@ def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
             continue
         seen_in_file.add(key)
         fresh.append(key)
+        month = _month(record.event_date)
+        counts.tallies[(month, "read", "")] += 1
         decision = rules.decide(
             birth_date=record.birth_date,
             event_date=record.event_date,
@@ -155,6 +151,7 @@ def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
         )
         if decision.excluded:
             counts.excluded[decision.excluded] += 1
+            counts.tallies[(month, "excluded", decision.excluded)] += 1
         else:
             passing.append(_Passing(record, decision))
     stamp = now.isoformat()
@@ -219,12 +216,14 @@ def _propose(programme, fmt, passing, counts, now) -> None:
             # A repeat of a candidate of this same file is linked once that one has its id.
             duplicates.append((candidate, repeated[1] if episode is None else -1))
             counts.duplicates += 1
+            counts.tallies[(_month(record.event_date), "duplicate", "")] += 1
             continue
         earlier[record.patient_ref].append((record.event_date, None, len(new)))
         new.append(candidate)
         counts.candidates += 1
         counts.sites[decision.site] += 1
-        counts.tallied_sites[f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site] += 1
+        site = f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site
+        counts.tallies[(_month(record.event_date), "candidate", site)] += 1
     Candidate.objects.bulk_create(new, batch_size=1_000)
     for duplicate, index in duplicates:
         if index >= 0:
@@ -289,7 +288,7 @@ def candidate_transition(
     current.episode = episode
     current.save(update_fields=["status", "decided_by", "decided_at", "dismiss_reason", "dismiss_note", "episode"])
     programme = Programme.objects.get(pk=current.programme_id)
-    _count(current.programme_id, _month(clock.today(programme)), {(to, current.dismiss_reason): 1})
+    _count(current.programme_id, {(_month(current.event_date), to, current.dismiss_reason): 1})
     action = AccessEvent.Action.CANDIDATE_ACCEPTED if to == Status.ACCEPTED else AccessEvent.Action.CANDIDATE_DISMISSED
     detail = {"candidate": current.pk}
     if episode is not None:

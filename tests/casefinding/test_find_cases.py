@@ -1,6 +1,7 @@
 """``find_cases``: the contract of the command and the rules of spec/case-finding.md on files the
 tests build in each format."""
 
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -132,11 +133,23 @@ def test_the_import_is_in_the_access_log_and_the_monthly_counts(programme, find)
     with rls.programme_scope(programme.pk):
         event = AccessEvent.objects.for_programme(programme).get(action=AccessEvent.Action.IMPORTED)
     assert (event.detail["what"], event.detail["format"], event.detail["candidates"]) == ("case_finding", "hl7v2", 3)
-    counts = {(c.kind, c.reason): c.count for c in MonthlyCount.objects.filter(programme=programme)}
+    counts = Counter()
+    for row in MonthlyCount.objects.filter(programme=programme):
+        assert row.month.day == 1
+        counts[(row.kind, row.reason)] += row.count
     assert counts == {("read", ""): 10, ("candidate", "hip"): 1, ("candidate", "spine_radiological"): 1,
                       ("candidate", "wrist"): 1, ("duplicate", ""): 1, ("excluded", "age"): 1,
                       ("excluded", "high_energy"): 1, ("excluded", "neoplastic"): 1,
                       ("excluded", "not_fragility_site"): 1, ("excluded", "no_fracture"): 2}  # fmt: skip
+
+
+def test_the_monthly_counts_follow_the_month_of_the_event(programme, find):
+    find(
+        FORMATS["csv"]([Case("m1", "P1", OLD, "2026-03-31", ["S72.0"]), Case("m2", "P2", OLD, "2026-04-01", ["J18.9"])])
+    )
+    rows = {(c.month, c.kind, c.reason): c.count for c in MonthlyCount.objects.filter(programme=programme)}
+    assert rows == {(date(2026, 3, 1), "read", ""): 1, (date(2026, 3, 1), "candidate", "hip"): 1,
+                    (date(2026, 4, 1), "read", ""): 1, (date(2026, 4, 1), "excluded", "no_fracture"): 1}  # fmt: skip
 
 
 def test_candidates_are_under_row_level_security(programme, other_programme, find):

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
+from django.utils import timezone
 
+from casefinding import demo as casefinding_demo
 from kpis.services import results_recompute
 from mentorship import demo as mentorship_demo
 from network import demo as network_demo
@@ -25,6 +27,8 @@ class Command(BaseCommand):
         logins = programme_demo.load()
         for slug, counts in patient_demo.load().items():
             self.stdout.write(f"Episodes of {slug}: {counts}")
+        for line in casefinding_demo.load(timezone.localdate()):
+            self.stdout.write(f"Case finding: {line}")
         stored = results_recompute()
         self.stdout.write(f"KPI figures stored: {stored} (programme x period)")
         # The demo's own notifications (reviewers assigned, decisions) are not worth printing.
