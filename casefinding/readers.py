@@ -13,12 +13,14 @@ reading stopped; the caller stores nothing (``casefinding.services.records_read`
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import BinaryIO
 
 import hl7
 import orjson
@@ -80,23 +82,33 @@ def detect_format(head: bytes) -> str:
     return "csv"
 
 
-def read(content: bytes, fmt: str, *, identifier_system: str = "") -> Iterator[SourceRecord]:
-    """The records of ``content`` read as ``fmt`` (one of FORMATS)."""
-    if fmt == "csv":
-        return read_csv(_text(content))
+def read(content: bytes | BinaryIO, fmt: str, *, identifier_system: str = "") -> Iterator[SourceRecord]:
+    """The records of ``content`` read as ``fmt`` (one of FORMATS). ``content``: the bytes, or a
+    binary file, which CSV and HL7 v2 read as a stream (a file drop of any size in little memory)."""
     if fmt == "fhir":
-        return read_fhir(content, identifier_system=identifier_system)
+        return read_fhir(content if isinstance(content, bytes) else content.read(), identifier_system=identifier_system)
+    lines = _lines(content)
+    if fmt == "csv":
+        return read_csv(lines)
     if fmt == "hl7v2":
-        return read_hl7(_text(content))
+        return read_hl7(lines)
     raise ValueError(fmt)
 
 
-def _text(content: bytes) -> str:
+def _lines(content: bytes | BinaryIO) -> Iterator[str]:
+    """The text's lines, ended by CR, LF or CR LF (HL7 v2 ends segments with CR alone), each given
+    with "\\n"; a byte-order mark is dropped. Not UTF-8: ``Unreadable`` with the line."""
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
+    number = 0
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise Unreadable(1, _("the file is not UTF-8 text (line %(line)s)") % {"line": line}) from None
+        for number, line in enumerate(text, start=1):  # noqa: B007 - read after the loop on an error
+            yield line  # with its "\n": a quoted CSV value may span lines
+    except UnicodeDecodeError:
+        raise Unreadable(1, _("the file is not UTF-8 text (line %(line)s)") % {"line": number + 1}) from None
+    finally:
+        with contextlib.suppress(ValueError):  # the file may be closed already (a reader stopped early)
+            text.detach()  # the caller's file stays open: the wrapper does not close it
 
 
 def _sex(value: str) -> str:
@@ -121,8 +133,8 @@ def _codes(values: Iterable[str]) -> tuple[str, ...]:
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def read_csv(text: str) -> Iterator[SourceRecord]:
-    rows = csv.reader(io.StringIO(text, newline=""))
+def read_csv(lines: Iterable[str]) -> Iterator[SourceRecord]:
+    rows = csv.reader(lines)
     header = [name.strip().lower() for name in next(rows, [])]
     missing = [name for name in CSV_REQUIRED if name not in header]
     if missing:
@@ -275,17 +287,27 @@ def _patient_values(patient, identifier_system: str) -> tuple[str, str, date | N
 
 # --- HL7 v2 --------------------------------------------------------------------------------------
 
-# The segments a record reads; the rest of a message (NK1, IN1, AL1...) is left unparsed.
-HL7_SEGMENTS = frozenset({"MSH", "EVN", "PID", "PV1", "DG1", "OBR", "OBX"})
+# The fields a record reads, per segment (the highest, and those below it that are read); the rest
+# of a message (NK1, IN1, AL1..., a PID's address, most of PV1) is not handed to the parser, which
+# builds a container for every field and component it is given.
+HL7_FIELDS: dict[str, tuple[int, frozenset[int] | None]] = {
+    "MSH": (10, frozenset({9, 10})),
+    "EVN": (2, None),
+    "PID": (8, frozenset({3, 7, 8})),
+    "PV1": (44, frozenset({44})),
+    "DG1": (5, frozenset({3, 5})),
+    "OBR": (7, frozenset({7})),
+    "OBX": (5, None),
+}
 _SEGMENT_END = re.compile(r"\r\n|\r|\n")
 
 
-def _messages(text: str) -> Iterator[list[str]]:
+def _messages(lines: Iterable[str]) -> Iterator[list[str]]:
     """Each message's segments (the lines from one MSH to the next). MLLP framing bytes and batch
     headers (FHS, BHS, BTS, FTS) are dropped."""
     segments: list[str] = []
-    for line in _SEGMENT_END.split(text.replace("\x0b", "").replace("\x1c", "")):
-        line = line.strip("\x00 ")
+    for raw in lines:
+        line = raw.replace("\x0b", "").replace("\x1c", "").strip("\x00 \n")
         if not line:
             continue
         if line.startswith("MSH"):
@@ -298,6 +320,32 @@ def _messages(text: str) -> Iterator[list[str]]:
             raise Unreadable(1, _("no MSH segment: not an HL7 v2 message"))
     if segments:
         yield segments
+
+
+def _needed(segments: list[str]) -> list[tuple[int, str]]:
+    """The segments a record reads, with their place in the message (from 1). PV1 and EVN (their
+    dates come after the diagnosis date) only when no DG1 gives the diagnosis date (DG1-5): most of
+    the cost of parsing an ADT message is then saved."""
+    kept = [(position, line) for position, line in enumerate(segments, start=1) if line[:3] in HL7_FIELDS]
+    dated = any(line.startswith("DG1") and len(fields := line.split("|")) > 5 and fields[5] for _p, line in kept)
+    if not dated:
+        return kept
+    return [(position, line) for position, line in kept if line[:3] not in ("PV1", "EVN")]
+
+
+def _read_fields(line: str) -> str:
+    """The segment cut to the fields ``HL7_FIELDS`` names (the others emptied): what is read stays
+    as it was, the parser has less to build."""
+    if line.startswith("MSH"):  # MSH-1 is the separator itself: the split's fields are one behind
+        fields = line.split(line[3:4] or "|")[: HL7_FIELDS["MSH"][0]]
+        return "|".join(value if n < 2 or n + 1 in HL7_FIELDS["MSH"][1] else "" for n, value in enumerate(fields))
+    last, kept = HL7_FIELDS[line[:3]]
+    fields = line.split("|")[: last + 1]
+    if kept is not None:
+        fields = [value if n == 0 or n in kept else "" for n, value in enumerate(fields)]
+    if line.startswith("PID") and len(fields) > 3:
+        fields[3] = fields[3].split("~", 1)[0]  # PID-3: the first repetition's ID is the one read
+    return "|".join(fields)
 
 
 def _get(segment, field: int, component: int = 0) -> str:
@@ -315,57 +363,51 @@ def _get(segment, field: int, component: int = 0) -> str:
     return value if isinstance(value, str) else str(value[0] if value else "")
 
 
-def read_hl7(text: str) -> Iterator[SourceRecord]:
+def read_hl7(lines: Iterable[str]) -> Iterator[SourceRecord]:
     found_message = False
-    for number, lines in enumerate(_messages(text), start=1):
+    for number, segments in enumerate(_messages(lines), start=1):
         found_message = True
         try:
-            message = hl7.parse("\r".join(line for line in lines if line[:3] in HL7_SEGMENTS))
+            kept = _needed(segments)
+            message = hl7.parse("\r".join(_read_fields(line) for _position, line in kept))
         except Exception as exc:  # python-hl7 raises plain exceptions on malformed text
             raise Unreadable(number, _("not a readable HL7 v2 message: %(problem)s") % {"problem": exc}) from None
-        yield from _hl7_records(number, message)
+        yield from _hl7_records(number, message, [position for position, _line in kept])
     if not found_message:
         raise Unreadable(1, _("no MSH segment: not an HL7 v2 message"))
 
 
-def _first(message, name: str):
-    try:
-        return message.segment(name)
-    except KeyError:
-        return None
-
-
-def _hl7_records(number: int, message) -> Iterator[SourceRecord]:
-    msh = message.segment("MSH")
+def _hl7_records(number: int, message, positions: list[int]) -> Iterator[SourceRecord]:
+    """The records of one parsed message; ``positions``: each parsed segment's place in the message
+    as sent (the source_id names the PID's, or each report's OBR's)."""
+    by_name: dict[str, list[tuple[int, object]]] = {}
+    for position, segment in zip(positions, message, strict=True):
+        by_name.setdefault(str(segment[0]), []).append((position, segment))
+    msh = by_name["MSH"][0][1]
     kind, event = _get(msh, 9, 0), _get(msh, 9, 1)
     control_id = _get(msh, 10)
     if not control_id:
         raise Unreadable(number, _("MSH-10 (message control ID) is empty"))
     if not (kind == "ADT" and event in ADT_EVENTS) and not (kind == "ORU" and event == "R01"):
         return  # other messages (ADT^A02 transfers, ORM orders...) carry no case
-    pid = _first(message, "PID")
-    if pid is None:
+    if "PID" not in by_name:
         raise Unreadable(
             number, _("%(type)s message %(id)s has no PID segment") % {"type": f"{kind}^{event}", "id": control_id}
         )
-    segments = list(message)
-    pid_position = segments.index(pid) + 1
-    codes = _codes(
-        _get(dg1, 3, 0) for dg1 in _all(message, "DG1") if _get(dg1, 3, 2).upper() in ("", "I10", "ICD10", "ICD-10")
-    )
-    pv1, evn = _first(message, "PV1"), _first(message, "EVN")
-    base_dates = [
-        *(_get(dg1, 5) for dg1 in _all(message, "DG1")),
-        _get(pv1, 44) if pv1 is not None else "",
-        _get(evn, 2) if evn is not None else "",
-    ]
+    pid_position, pid = by_name["PID"][0]
+    diagnoses = [segment for _position, segment in by_name.get("DG1", ())]
+    codes = _codes(_get(dg1, 3, 0) for dg1 in diagnoses if _get(dg1, 3, 2).upper() in ("", "I10", "ICD10", "ICD-10"))
+    base_dates = [_get(dg1, 5) for dg1 in diagnoses]
+    for name, field in (("PV1", 44), ("EVN", 2)):
+        if name in by_name:
+            base_dates.append(_get(by_name[name][0][1], field))
     patient = (_get(pid, 3, 0), _sex(_get(pid, 8)), _day(_get(pid, 7)[:8]))
     if kind == "ADT":
         yield _hl7_record(number, f"{control_id}:{pid_position}", patient, base_dates, codes, "")
         return
     # ORU^R01: each OBR starts a report; its OBX text values are the report.
     reports: list[tuple[int, object, list[str]]] = []
-    for position, segment in enumerate(segments, start=1):
+    for position, segment in zip(positions, message, strict=True):
         name = str(segment[0])
         if name == "OBR":
             reports.append((position, segment, []))
@@ -379,13 +421,6 @@ def _hl7_records(number: int, message) -> Iterator[SourceRecord]:
         dates = [*base_dates, _get(obr, 7) if obr is not None else ""]
         report = " ".join(texts)[:MAX_REPORT_CHARS]
         yield _hl7_record(number, f"{control_id}:{position}", patient, dates, codes, report)
-
-
-def _all(message, name: str) -> list:
-    try:
-        return message.segments(name)
-    except KeyError:
-        return []
 
 
 def _hl7_record(number, source_id, patient, dates, codes, report) -> SourceRecord:

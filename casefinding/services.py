@@ -8,7 +8,9 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import BinaryIO
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -75,24 +77,26 @@ def _count(programme_id: int, counts: dict[tuple[date, str, str], int]) -> None:
     rows = [(month, kind, reason, n) for (month, kind, reason), n in counts.items() if n]
     if not rows:
         return
+    months, kinds, reasons, numbers = zip(*rows, strict=True)
     with connection.cursor() as cursor:
-        cursor.executemany(
+        cursor.execute(
             "INSERT INTO casefinding_monthlycount (programme_id, month, kind, reason, count) "
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (programme_id, month, kind, reason) "
+            "SELECT %s, * FROM unnest(%s::date[], %s::text[], %s::text[], %s::int[]) "
+            "ON CONFLICT (programme_id, month, kind, reason) "
             "DO UPDATE SET count = casefinding_monthlycount.count + EXCLUDED.count",
-            [(programme_id, month, kind, reason, n) for month, kind, reason, n in rows],
+            [programme_id, list(months), list(kinds), list(reasons), list(numbers)],
         )
 
 
 @transaction.atomic
 def cases_find(
-    *, programme: Programme, content: bytes, fmt: str | None = None, actor=None, via: str = "command"
+    *, programme: Programme, content: bytes | BinaryIO, fmt: str | None = None, actor=None, via: str = "command"
 ) -> FindCounts:
-    """Read a feed and propose its candidates: all or nothing (``readers.Unreadable`` stores
-    nothing). Records already seen are counted unchanged; the rest are decided by ``rules`` and,
+    """Read a feed (bytes, or a buffered binary file: CSV and HL7 v2 are streamed) and propose its
+    candidates: all or nothing (``readers.Unreadable`` stores nothing). Records already seen are counted unchanged; the rest are decided by ``rules`` and,
     in event-date order, checked against the programme's episodes and candidates of the last and
     next 90 days."""
-    fmt = fmt or readers.detect_format(content[:64])
+    fmt = fmt or readers.detect_format(content[:64] if isinstance(content, bytes) else content.peek(64)[:64])
     counts = FindCounts(format=fmt)
     with rls.programme_scope(programme.pk):
         serialize(f"case-finding:{programme.pk}")  # two feeds of one programme take turns
@@ -224,11 +228,41 @@ def _propose(programme, fmt, passing, counts, now) -> None:
         counts.sites[decision.site] += 1
         site = f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site
         counts.tallies[(_month(record.event_date), "candidate", site)] += 1
-    Candidate.objects.bulk_create(new, batch_size=1_000)
-    for duplicate, index in duplicates:
-        if index >= 0:
-            duplicate.duplicate_of_id = new[index].pk
-    Candidate.objects.bulk_create([duplicate for duplicate, _index in duplicates], batch_size=1_000)
+    rows = new + [duplicate for duplicate, _index in duplicates]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('casefinding_candidate', 'id')) FROM generate_series(1, %s)",
+            [len(rows)],
+        )
+        for candidate, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            candidate.pk = pk
+        for duplicate, index in duplicates:
+            if index >= 0:
+                duplicate.duplicate_of_id = new[index].pk
+        bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(map(_copy_line, rows)))
+
+
+# The columns a new candidate is written with (COPY: a tenth of an INSERT's time per row).
+COPY_COLUMNS = (
+    "id", "programme_id", "source_id", "source_format", "read_at", "rules_version", "patient_ref", "sex",
+    "birth_date", "event_date", "site", "spine_detection", "codes", "report_text", "matched", "status",
+    "duplicate_of_id", "duplicate_of_episode_id", "dismiss_reason", "dismiss_note",
+)  # fmt: skip
+
+
+def _copy_line(candidate: Candidate) -> str:
+    def value(item) -> str:
+        return "\\N" if item is None else bulk.copy_escape(str(item))
+
+    values = (
+        candidate.pk, candidate.programme_id, candidate.source_id, candidate.source_format,
+        candidate.read_at.isoformat(), candidate.rules_version, candidate.patient_ref, candidate.sex,
+        candidate.birth_date.isoformat(), candidate.event_date.isoformat(), candidate.site,
+        candidate.spine_detection, "{" + ",".join(candidate.codes) + "}", candidate.report_text,
+        orjson.dumps(candidate.matched).decode(), candidate.status, candidate.duplicate_of_id,
+        candidate.duplicate_of_episode_id, "", "",
+    )  # fmt: skip
+    return "\t".join(map(value, values)) + "\n"
 
 
 # --- A coordinator's decision --------------------------------------------------------------------

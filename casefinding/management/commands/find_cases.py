@@ -23,13 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args, slug, file, format=None, json=False, **options):  # noqa: A002 - the option's name
         programme = programme_argument(slug)
         with csv_argument(file) as stream:
-            content = stream.read()
-        try:
-            counts = cases_find(programme=programme, content=content, fmt=format, via="command")
-        except Unreadable as exc:
-            self.stderr.write(str(exc))
-            self.stderr.write("nothing was stored.")
-            sys.exit(1)
+            try:  # a file is streamed (CSV, HL7 v2); standard input is read whole
+                content = stream if hasattr(stream, "peek") else stream.read()
+                counts = cases_find(programme=programme, content=content, fmt=format, via="command")
+            except Unreadable as exc:
+                self.stderr.write(str(exc))
+                self.stderr.write("nothing was stored.")
+                sys.exit(1)
         result = counts.as_dict()
         if json:
             self.stdout.write(_dumps(result))
