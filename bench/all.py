@@ -39,6 +39,10 @@ BENCHES = {
     "freshness": (["bench/freshness_bench.py"], ["bench/freshness_bench.py", "--edits", "40"]),
     "import": (["bench/import_bench.py", "100000"], ["bench/import_bench.py", "20000", "--sizes", "20000"]),
     "matching": (["bench/matching_bench.py"], ["bench/matching_bench.py", "--repeat", "1"]),
+    "casefinding": (
+        ["bench/casefinding_bench.py"],
+        ["bench/casefinding_bench.py", "--records", "20000", "--small", "2000"],
+    ),
     "load": (
         ["bench/load_bench.py", "--suite", "--seconds", "60"],
         ["bench/load_bench.py", "--suite", "--seconds", "30"],
