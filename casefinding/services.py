@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from casefinding import readers, rules
 from casefinding.models import Candidate, SeenRecord
+from patients import rules as dataset
 from patients.models import Episode
 from patients.services import episode_create
 from programmes import bulk, rls
@@ -103,14 +104,13 @@ def cases_find(
         now = timezone.now()
         passing: list[_Passing] = []
         chunk: list[readers.SourceRecord] = []
-        seen_in_file: set[bytes] = set()
         records = readers.read(content, fmt, identifier_system=programme.record_number_system)
         for record in records:
             chunk.append(record)
             if len(chunk) >= CHUNK:
-                _take(programme, chunk, counts, passing, seen_in_file, now)
+                _take(programme, chunk, counts, passing, now)
                 chunk = []
-        _take(programme, chunk, counts, passing, seen_in_file, now)
+        _take(programme, chunk, counts, passing, now)
         _propose(programme, fmt, passing, counts, now)
         _count(programme.pk, counts.tallies)
         access_event_record(
@@ -125,9 +125,10 @@ def cases_find(
     return counts
 
 
-def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
+def _take(programme, chunk, counts, passing, now) -> None:
     """Count a chunk of records: unchanged ones, excluded ones (by reason), the rest kept for
-    ``_propose``; the new ones are remembered as seen."""
+    ``_propose``; the new ones are remembered as seen at once, so that the next chunk's look-up
+    finds them (a record twice in one file is read once)."""
     if not chunk:
         return
     keys = [source_key(record.source_id) for record in chunk]
@@ -140,10 +141,10 @@ def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
     fresh = []
     for record, key in zip(chunk, keys, strict=True):
         counts.records += 1
-        if key in known or key in seen_in_file:
+        if key in known:
             counts.unchanged += 1
             continue
-        seen_in_file.add(key)
+        known.add(key)
         fresh.append(key)
         month = _month(record.event_date)
         counts.tallies[(month, "read", "")] += 1
@@ -165,14 +166,16 @@ def _take(programme, chunk, counts, passing, seen_in_file, now) -> None:
 
 
 def _propose(programme, fmt, passing, counts, now) -> None:
-    """Candidates and duplicates from the records that passed, in event-date order then file order."""
+    """Candidates and duplicates from the records that passed, in event-date order then file order,
+    written by COPY in batches (ids taken from the table's sequence as they are needed, so that a
+    duplicate names the candidate it repeats)."""
     if not passing:
         return
     passing.sort(key=lambda item: (item.record.event_date, item.record.number))
     refs = sorted({item.record.patient_ref for item in passing})
     window = timedelta(days=rules.DUPLICATE_WINDOW_DAYS)
     episodes: dict[str, list[tuple[date, int]]] = defaultdict(list)
-    earlier: dict[str, list[tuple[date, int | None, int]]] = defaultdict(list)  # (day, id, index of a new one)
+    earlier: dict[str, list[tuple[date, int]]] = defaultdict(list)  # open, accepted, dismissed: (day, id)
     for start in range(0, len(refs), 5_000):
         part = refs[start : start + 5_000]
         for ref, day, pk in (
@@ -186,60 +189,52 @@ def _propose(programme, fmt, passing, counts, now) -> None:
             .filter(patient_ref__in=part, status__in=(Status.OPEN, Status.ACCEPTED, Status.DISMISSED))
             .values_list("patient_ref", "event_date", "pk")
         ):
-            earlier[ref].append((day, pk, -1))
-    new: list[Candidate] = []
-    duplicates: list[tuple[Candidate, int]] = []  # (duplicate, index in ``new`` it repeats)
-    for item in passing:
-        record, decision = item.record, item.decision
-        episode = next((pk for day, pk in episodes[record.patient_ref] if abs(day - record.event_date) <= window), None)
-        repeated = next(
-            ((pk, index) for day, pk, index in earlier[record.patient_ref] if abs(day - record.event_date) <= window),
-            (None, -1),
-        )
-        is_duplicate = episode is not None or repeated != (None, -1)
-        candidate = Candidate(
-            programme=programme,
-            source_id=record.source_id[:200],
-            source_format=fmt,
-            read_at=now,
-            rules_version=rules.VERSION,
-            patient_ref=record.patient_ref[:64],
-            sex=record.sex,
-            birth_date=record.birth_date,
-            event_date=record.event_date,
-            site=decision.site,
-            spine_detection=decision.spine_detection,
-            codes=list(record.codes),
-            report_text=record.report_text,
-            matched=[list(span) for span in decision.report.spans],
-            status=Status.DUPLICATE if is_duplicate else Status.OPEN,
-            duplicate_of_episode_id=episode,
-            duplicate_of_id=repeated[0] if episode is None else None,
-        )
-        if is_duplicate:
-            # A repeat of a candidate of this same file is linked once that one has its id.
-            duplicates.append((candidate, repeated[1] if episode is None else -1))
-            counts.duplicates += 1
-            counts.tallies[(_month(record.event_date), "duplicate", "")] += 1
-            continue
-        earlier[record.patient_ref].append((record.event_date, None, len(new)))
-        new.append(candidate)
-        counts.candidates += 1
-        counts.sites[decision.site] += 1
-        site = f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site
-        counts.tallies[(_month(record.event_date), "candidate", site)] += 1
-    rows = new + [duplicate for duplicate, _index in duplicates]
+            earlier[ref].append((day, pk))
+    fixed = {"programme": programme.pk, "format": fmt, "read_at": now.isoformat(), "version": rules.VERSION}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('casefinding_candidate', 'id')) FROM generate_series(1, %s)",
-            [len(rows)],
-        )
-        for candidate, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            candidate.pk = pk
-        for duplicate, index in duplicates:
-            if index >= 0:
-                duplicate.duplicate_of_id = new[index].pk
-        bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(map(_copy_line, rows)))
+        ids = _Ids(cursor)
+        lines: list[str] = []
+        for item in passing:
+            record, decision = item.record, item.decision
+            day = record.event_date
+            episode = next((pk for when, pk in episodes[record.patient_ref] if abs(when - day) <= window), None)
+            repeated = None
+            if episode is None:
+                repeated = next((pk for when, pk in earlier[record.patient_ref] if abs(when - day) <= window), None)
+            pk = ids.next()
+            lines.append(_copy_line(pk, record, decision, fixed, episode, repeated))
+            if episode is not None or repeated is not None:
+                counts.duplicates += 1
+                counts.tallies[(_month(day), "duplicate", "")] += 1
+            else:
+                earlier[record.patient_ref].append((day, pk))
+                counts.candidates += 1
+                counts.sites[decision.site] += 1
+                site = f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site
+                counts.tallies[(_month(day), "candidate", site)] += 1
+            if len(lines) >= ids.BLOCK:
+                bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(lines))
+                lines = []
+        bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(lines))
+
+
+class _Ids:
+    """Candidate ids from the table's sequence, fetched a block at a time."""
+
+    BLOCK = 1_000
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+        self.free: list[int] = []
+
+    def next(self) -> int:
+        if not self.free:
+            self.cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('casefinding_candidate', 'id')) FROM generate_series(1, %s)",
+                [self.BLOCK],
+            )
+            self.free = [pk for (pk,) in reversed(self.cursor.fetchall())]
+        return self.free.pop()
 
 
 # The columns a new candidate is written with (COPY: a tenth of an INSERT's time per row).
@@ -250,17 +245,19 @@ COPY_COLUMNS = (
 )  # fmt: skip
 
 
-def _copy_line(candidate: Candidate) -> str:
+def _copy_line(pk: int, record, decision, fixed: dict, episode: int | None, repeated: int | None) -> str:
+    """One candidate (a duplicate when it repeats an episode or a candidate) in COPY's text format."""
+
     def value(item) -> str:
         return "\\N" if item is None else bulk.copy_escape(str(item))
 
+    status = Status.DUPLICATE if episode is not None or repeated is not None else Status.OPEN
     values = (
-        candidate.pk, candidate.programme_id, candidate.source_id, candidate.source_format,
-        candidate.read_at.isoformat(), candidate.rules_version, candidate.patient_ref, candidate.sex,
-        candidate.birth_date.isoformat(), candidate.event_date.isoformat(), candidate.site,
-        candidate.spine_detection, "{" + ",".join(candidate.codes) + "}", candidate.report_text,
-        orjson.dumps(candidate.matched).decode(), candidate.status, candidate.duplicate_of_id,
-        candidate.duplicate_of_episode_id, "", "",
+        pk, fixed["programme"], record.source_id[:200], fixed["format"], fixed["read_at"], fixed["version"],
+        record.patient_ref[: dataset.PATIENT_REF_MAX], record.sex, record.birth_date.isoformat(),
+        record.event_date.isoformat(), decision.site, decision.spine_detection, "{" + ",".join(record.codes) + "}",
+        record.report_text, orjson.dumps([list(span) for span in decision.report.spans]).decode(), status.value,
+        repeated, episode, "", "",
     )  # fmt: skip
     return "\t".join(map(value, values)) + "\n"
 

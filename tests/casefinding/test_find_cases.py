@@ -171,3 +171,22 @@ def test_a_transport_accident_is_never_proposed(programme, find):
     _, result, _ = find(FORMATS["fhir"]([Case("v1", "P1", OLD, day(3), ["S32.0", "V89.2"])]))
     assert result["excluded"] == {"high_energy": 1} and result["candidates"] == 0
     assert candidates_of(programme) == []
+
+
+def test_a_record_twice_in_one_file_is_read_once(programme, find):
+    case = Case("same", "P1", OLD, day(3), ["S72.0"])
+    _, result, _ = find(FORMATS["csv"]([case, case]))
+    assert (result["records"], result["candidates"], result["unchanged"]) == (2, 1, 1)
+
+
+def test_a_large_file_is_read_in_chunks_with_duplicates_across_them(programme, find, monkeypatch):
+    from casefinding import services
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    monkeypatch.setattr(services._Ids, "BLOCK", 2)
+    cases = [Case(f"k{n}", f"P{n % 4}", OLD, day(30 - n), ["S52.5"]) for n in range(10)]
+    _, result, _ = find(FORMATS["csv"](cases + cases[:2]))
+    assert (result["records"], result["candidates"], result["duplicates"], result["unchanged"]) == (12, 4, 6, 2)
+    found = candidates_of(programme)
+    by_pk = {c.pk: c for c in found}
+    assert all(by_pk[c.duplicate_of_id].patient_ref == c.patient_ref for c in found if c.status == "duplicate")
