@@ -64,9 +64,11 @@ def child(fmt: str, folder: str, slug: str) -> None:
     programme, _ = Programme.objects.get_or_create(
         slug=slug, defaults={"name": f"Case finding {slug}", "country": "GB", "record_number_system": SYSTEM}
     )
-    Candidate.objects.all_programmes().filter(programme=programme).delete()
-    SeenRecord.objects.all_programmes().filter(programme=programme).delete()
-    MonthlyCount.objects.filter(programme=programme).delete()
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # in SQL: the ORM's delete would load the rows (and the memory)
+        for model in (Candidate, SeenRecord, MonthlyCount):
+            cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE programme_id = %s", [programme.pk])  # noqa: S608
     files = sorted(Path(folder).iterdir())
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     records = candidates = 0
