@@ -190,3 +190,14 @@ def test_a_large_file_is_read_in_chunks_with_duplicates_across_them(programme, f
     found = candidates_of(programme)
     by_pk = {c.pk: c for c in found}
     assert all(by_pk[c.duplicate_of_id].patient_ref == c.patient_ref for c in found if c.status == "duplicate")
+
+
+def test_the_lead_names_the_record_number_system_on_the_settings_page(programme, lead, login):
+    from programmes.forms import ProgrammeProfileForm
+
+    data = {**ProgrammeProfileForm.initial_for(programme), "record_number_system": "urn:oid:9.9.9"}
+    data["languages"] = ",".join(data["languages"]) if isinstance(data["languages"], list) else data["languages"]
+    response = login(lead).post(f"/p/{programme.slug}/settings/", {**data, "save_profile": "1"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    programme.refresh_from_db()
+    assert programme.record_number_system == "urn:oid:9.9.9"
