@@ -108,6 +108,9 @@ def _read_what() -> dict[str, str]:
         "worklist": _("the worklist"),
         "kpi_drilldown": _("the patients behind %(kpi)s"),
         "benefits_pdf": _("the benefits calculator's PDF"),
+        "case_finding": _("hospital records read for case finding"),
+        "case_finding_inbox": _("the case-finding inbox"),
+        "case_finding_candidate": _("case-finding candidate %(candidate)s, to accept it"),
     }
 
 
@@ -127,6 +130,13 @@ def _detail_labels() -> dict[str, str]:
         "year": _("year"),
         "source": _("source"),
         "page": _("page"),
+        "records": _("records"),
+        "candidates": _("candidates"),
+        "duplicates": _("duplicates"),
+        "excluded": _("excluded"),
+        "sites": _("sites"),
+        "candidate": _("candidate"),
+        "reason": _("reason"),
     }
 
 
@@ -144,7 +154,7 @@ def describe(event: AccessEvent) -> str:
             parts.append(template % detail if template else str(what).replace("_", " "))
         except (KeyError, TypeError, ValueError):
             parts.append(str(what).replace("_", " "))
-        for used in ("episode", "patient", "kpi"):
+        for used in ("episode", "patient", "kpi", "candidate"):
             detail.pop(used, None)
         if via == "api":
             parts[-1] += " " + _("(through the API)")
@@ -156,7 +166,7 @@ def describe(event: AccessEvent) -> str:
             continue
         kind = _CODED_DETAILS.get(key)
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in value.items())
+            value = ", ".join(f"{coded_label(kind, k) if kind else k} {v}" for k, v in value.items())
         elif isinstance(value, list):
             value = coded_labels(kind, value) if kind else ", ".join(str(v) for v in value)
         elif kind:
@@ -166,5 +176,15 @@ def describe(event: AccessEvent) -> str:
 
 
 # Details stored as codes, and the kind of label each is shown with (programmes.labels).
-_CODED_DETAILS = {"role": "role", "source": "change_source", "country": "country", "languages": "language"}
+_CODED_DETAILS = {
+    "role": "role",
+    "source": "change_source",
+    "country": "country",
+    "languages": "language",
+    # Case finding's (registered by casefinding): a feed's format, its counts by reason and site.
+    "format": "feed_format",
+    "excluded": "exclusion",
+    "sites": "fracture_site",
+    "reason": "dismiss_reason",
+}
 _VIA_KINDS = ("grant", "invitation", "createsuperuser")

@@ -159,3 +159,15 @@ def test_the_nightly_retention_deletes_what_never_became_an_episode(programme, c
     assert MonthlyCount.objects.filter(programme=programme, kind="candidate").exists()
     # The records read stay known: reading the old file again proposes nothing.
     assert find(FORMATS["csv"](CASES))[1]["unchanged"] == len(CASES)
+
+
+def test_the_access_log_tells_imports_and_decisions_in_words(programme, coordinator, found):
+    from programmes.activity import describe
+
+    services.candidate_dismiss(candidate=found["P9"], actor=coordinator, reason="known_elsewhere")
+    with rls.programme_scope(programme.pk):
+        events = {e.action: describe(e) for e in AccessEvent.objects.for_programme(programme)}
+    imported = events[AccessEvent.Action.IMPORTED]
+    assert imported.startswith("hospital records read for case finding")
+    assert "format CSV" in imported and "no fracture 2" in imported and "hip 1" in imported
+    assert events[AccessEvent.Action.CANDIDATE_DISMISSED] == f"reason followed elsewhere; candidate {found['P9'].pk}"
