@@ -57,14 +57,6 @@ class FindCounts:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Passing:
-    """A record that passed the rules, waiting for the duplicate check (event-date order)."""
-
-    record: readers.SourceRecord
-    decision: rules.Decision
-
-
 def source_key(source_id: str) -> bytes:
     return hashlib.sha256(source_id.encode()).digest()
 
@@ -94,24 +86,27 @@ def cases_find(
     *, programme: Programme, content: bytes | BinaryIO, fmt: str | None = None, actor=None, via: str = "command"
 ) -> FindCounts:
     """Read a feed (bytes, or a buffered binary file: CSV and HL7 v2 are streamed) and propose its
-    candidates: all or nothing (``readers.Unreadable`` stores nothing). Records already seen are counted unchanged; the rest are decided by ``rules`` and,
-    in event-date order, checked against the programme's episodes and candidates of the last and
-    next 90 days."""
+    candidates: all or nothing (``readers.Unreadable`` stores nothing). Records already seen are
+    counted unchanged; the rest are decided by ``rules``. Those that pass wait in a temporary table
+    and come back in event-date order, to be checked against the programme's episodes and
+    candidates of the 90 days either side: memory does not grow with the file."""
     fmt = fmt or readers.detect_format(content[:64] if isinstance(content, bytes) else content.peek(64)[:64])
     counts = FindCounts(format=fmt)
     with rls.programme_scope(programme.pk):
         serialize(f"case-finding:{programme.pk}")  # two feeds of one programme take turns
         now = timezone.now()
-        passing: list[_Passing] = []
+        with connection.cursor() as cursor:
+            cursor.execute(PASSING_TABLE)
+            cursor.execute("TRUNCATE casefinding_passing")  # two reads may share one transaction
         chunk: list[readers.SourceRecord] = []
         records = readers.read(content, fmt, identifier_system=programme.record_number_system)
         for record in records:
             chunk.append(record)
             if len(chunk) >= CHUNK:
-                _take(programme, chunk, counts, passing, now)
+                _take(programme, chunk, counts, now)
                 chunk = []
-        _take(programme, chunk, counts, passing, now)
-        _propose(programme, fmt, passing, counts, now)
+        _take(programme, chunk, counts, now)
+        _propose(programme, fmt, counts, now)
         _count(programme.pk, counts.tallies)
         access_event_record(
             programme=programme,
@@ -125,7 +120,7 @@ def cases_find(
     return counts
 
 
-def _take(programme, chunk, counts, passing, now) -> None:
+def _take(programme, chunk, counts, now) -> None:
     """Count a chunk of records: unchanged ones, excluded ones (by reason), the rest kept for
     ``_propose``; the new ones are remembered as seen at once, so that the next chunk's look-up
     finds them (a record twice in one file is read once)."""
@@ -138,7 +133,7 @@ def _take(programme, chunk, counts, passing, now) -> None:
         .filter(source_key__in=keys)
         .values_list("source_key", flat=True)
     }
-    fresh = []
+    fresh, passing = [], []
     for record, key in zip(chunk, keys, strict=True):
         counts.records += 1
         if key in known:
@@ -158,64 +153,94 @@ def _take(programme, chunk, counts, passing, now) -> None:
             counts.excluded[decision.excluded] += 1
             counts.tallies[(month, "excluded", decision.excluded)] += 1
         else:
-            passing.append(_Passing(record, decision))
+            passing.append(_passing_line(record, decision))
     stamp = now.isoformat()
     text = "".join(f"{programme.pk}\t\\\\x{key.hex()}\t{stamp}\n" for key in fresh)
     with connection.cursor() as cursor:
         bulk.copy_into(cursor, SeenRecord._meta.db_table, ("programme_id", "source_key", "read_at"), text)
+        if passing:
+            with cursor.copy(f"COPY casefinding_passing ({', '.join(PASSING_COLUMNS)}) FROM STDIN") as copy:
+                copy.write("".join(passing))
 
 
-def _propose(programme, fmt, passing, counts, now) -> None:
+# The records that passed the rules, waiting for the duplicate check in event-date order (then
+# file order): a temporary table of this transaction, so that a file of any size needs little memory.
+PASSING_COLUMNS = (
+    "event_date", "number", "source_id", "patient_ref", "sex", "birth_date", "codes", "report_text",
+    "site", "spine_detection", "spans",
+)  # fmt: skip
+PASSING_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS casefinding_passing (event_date date, number int, source_id text, "
+    "patient_ref text, sex text, birth_date date, codes text, report_text text, site text, "
+    "spine_detection text, spans text) ON COMMIT DROP"
+)
+BATCH = 2_000  # passing records read back, and their patients looked up, at a time
+
+
+def _passing_line(record, decision) -> str:
+    values = (
+        record.event_date.isoformat(), str(record.number), record.source_id[:200],
+        record.patient_ref[: dataset.PATIENT_REF_MAX], record.sex, record.birth_date.isoformat(),
+        "{" + ",".join(record.codes) + "}", record.report_text, decision.site, decision.spine_detection,
+        orjson.dumps([list(span) for span in decision.report.spans]).decode(),
+    )  # fmt: skip
+    return "\t".join(map(bulk.copy_escape, values)) + "\n"
+
+
+def _propose(programme, fmt, counts, now) -> None:
     """Candidates and duplicates from the records that passed, in event-date order then file order,
-    written by COPY in batches (ids taken from the table's sequence as they are needed, so that a
-    duplicate names the candidate it repeats)."""
-    if not passing:
-        return
-    passing.sort(key=lambda item: (item.record.event_date, item.record.number))
-    refs = sorted({item.record.patient_ref for item in passing})
+    a batch at a time: the batch's patients are looked up among the programme's episodes and its
+    candidates (this read's included: they are written before each look-up), and the new rows go
+    to the table by COPY (ids from its sequence, so that a duplicate names what it repeats)."""
     window = timedelta(days=rules.DUPLICATE_WINDOW_DAYS)
-    episodes: dict[str, list[tuple[date, int]]] = defaultdict(list)
-    earlier: dict[str, list[tuple[date, int]]] = defaultdict(list)  # open, accepted, dismissed: (day, id)
-    for start in range(0, len(refs), 5_000):
-        part = refs[start : start + 5_000]
-        for ref, day, pk in (
-            Episode.objects.for_programme(programme)
-            .filter(patient__patient_ref__in=part)
-            .values_list("patient__patient_ref", "fracture_date", "pk")
-        ):
-            episodes[ref].append((day, pk))
-        for ref, day, pk in (
-            Candidate.objects.for_programme(programme)
-            .filter(patient_ref__in=part, status__in=(Status.OPEN, Status.ACCEPTED, Status.DISMISSED))
-            .values_list("patient_ref", "event_date", "pk")
-        ):
-            earlier[ref].append((day, pk))
     fixed = {"programme": programme.pk, "format": fmt, "read_at": now.isoformat(), "version": rules.VERSION}
+    columns = ", ".join(PASSING_COLUMNS)
     with connection.cursor() as cursor:
         ids = _Ids(cursor)
-        lines: list[str] = []
-        for item in passing:
-            record, decision = item.record, item.decision
-            day = record.event_date
-            episode = next((pk for when, pk in episodes[record.patient_ref] if abs(when - day) <= window), None)
-            repeated = None
-            if episode is None:
-                repeated = next((pk for when, pk in earlier[record.patient_ref] if abs(when - day) <= window), None)
-            pk = ids.next()
-            lines.append(_copy_line(pk, record, decision, fixed, episode, repeated))
-            if episode is not None or repeated is not None:
-                counts.duplicates += 1
-                counts.tallies[(_month(day), "duplicate", "")] += 1
-            else:
-                earlier[record.patient_ref].append((day, pk))
+        reader = connection.connection.cursor(name="casefinding_passing_read")  # on the server: BATCH at a time
+        reader.execute(f"SELECT {columns} FROM casefinding_passing ORDER BY event_date, number")  # noqa: S608
+        while batch := reader.fetchmany(BATCH):
+            episodes, earlier = _known(programme, {row[3] for row in batch})
+            lines: list[str] = []
+            for event_date, _number, source_id, ref, sex, birth, codes, report, site, detection, spans in batch:
+                episode = next((pk for when, pk in episodes[ref] if abs(when - event_date) <= window), None)
+                repeated = None
+                if episode is None:
+                    repeated = next((pk for when, pk in earlier[ref] if abs(when - event_date) <= window), None)
+                pk = ids.next()
+                row = (pk, fixed["programme"], source_id, fmt, fixed["read_at"], fixed["version"], ref, sex,
+                       birth.isoformat(), event_date.isoformat(), site, detection, codes, report, spans)  # fmt: skip
+                lines.append(_copy_line(row, episode, repeated))
+                if episode is not None or repeated is not None:
+                    counts.duplicates += 1
+                    counts.tallies[(_month(event_date), "duplicate", "")] += 1
+                    continue
+                earlier[ref].append((event_date, pk))
                 counts.candidates += 1
-                counts.sites[decision.site] += 1
-                site = f"spine_{decision.spine_detection}" if decision.spine_detection else decision.site
-                counts.tallies[(_month(day), "candidate", site)] += 1
-            if len(lines) >= ids.BLOCK:
-                bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(lines))
-                lines = []
-        bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(lines))
+                counts.sites[site] += 1
+                tallied = f"spine_{detection}" if detection else site
+                counts.tallies[(_month(event_date), "candidate", tallied)] += 1
+            bulk.copy_into(cursor, Candidate._meta.db_table, COPY_COLUMNS, "".join(lines))
+        reader.close()
+
+
+def _known(programme, refs: set[str]) -> tuple[dict, dict]:
+    """The patients' episodes and candidates that count for duplicates: (fracture or event date, id)."""
+    episodes: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    earlier: dict[str, list[tuple[date, int]]] = defaultdict(list)
+    for ref, day, pk in (
+        Episode.objects.for_programme(programme)
+        .filter(patient__patient_ref__in=refs)
+        .values_list("patient__patient_ref", "fracture_date", "pk")
+    ):
+        episodes[ref].append((day, pk))
+    for ref, day, pk in (
+        Candidate.objects.for_programme(programme)
+        .filter(patient_ref__in=refs, status__in=(Status.OPEN, Status.ACCEPTED, Status.DISMISSED))
+        .values_list("patient_ref", "event_date", "pk")
+    ):
+        earlier[ref].append((day, pk))
+    return episodes, earlier
 
 
 class _Ids:
@@ -245,21 +270,12 @@ COPY_COLUMNS = (
 )  # fmt: skip
 
 
-def _copy_line(pk: int, record, decision, fixed: dict, episode: int | None, repeated: int | None) -> str:
-    """One candidate (a duplicate when it repeats an episode or a candidate) in COPY's text format."""
-
-    def value(item) -> str:
-        return "\\N" if item is None else bulk.copy_escape(str(item))
-
+def _copy_line(row: tuple, episode: int | None, repeated: int | None) -> str:
+    """One candidate (a duplicate when it repeats an episode or a candidate) in COPY's text format:
+    ``row`` holds the columns up to ``matched``, already as text where COPY reads text."""
     status = Status.DUPLICATE if episode is not None or repeated is not None else Status.OPEN
-    values = (
-        pk, fixed["programme"], record.source_id[:200], fixed["format"], fixed["read_at"], fixed["version"],
-        record.patient_ref[: dataset.PATIENT_REF_MAX], record.sex, record.birth_date.isoformat(),
-        record.event_date.isoformat(), decision.site, decision.spine_detection, "{" + ",".join(record.codes) + "}",
-        record.report_text, orjson.dumps([list(span) for span in decision.report.spans]).decode(), status.value,
-        repeated, episode, "", "",
-    )  # fmt: skip
-    return "\t".join(map(value, values)) + "\n"
+    values = (*row, status.value, repeated, episode, "", "")
+    return "\t".join("\\N" if value is None else bulk.copy_escape(str(value)) for value in values) + "\n"
 
 
 # --- A coordinator's decision --------------------------------------------------------------------

@@ -184,6 +184,7 @@ def test_a_large_file_is_read_in_chunks_with_duplicates_across_them(programme, f
 
     monkeypatch.setattr(services, "CHUNK", 3)
     monkeypatch.setattr(services._Ids, "BLOCK", 2)
+    monkeypatch.setattr(services, "BATCH", 2)
     cases = [Case(f"k{n}", f"P{n % 4}", OLD, day(30 - n), ["S52.5"]) for n in range(10)]
     _, result, _ = find(FORMATS["csv"](cases + cases[:2]))
     assert (result["records"], result["candidates"], result["duplicates"], result["unchanged"]) == (12, 4, 6, 2)
