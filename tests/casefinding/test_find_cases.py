@@ -202,3 +202,16 @@ def test_the_lead_names_the_record_number_system_on_the_settings_page(programme,
     assert response.status_code == 302, response.content.decode()[:2000]
     programme.refresh_from_db()
     assert programme.record_number_system == "urn:oid:9.9.9"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_reports_in_each_language_with_and_without_negation(fmt, programme, find):
+    from tests.casefinding.test_rules import FOUND, NEGATED
+
+    cases = [Case(f"f-{lang}", f"F-{lang}", OLD, day(10), [], text) for lang, text in sorted(FOUND.items())]
+    cases += [Case(f"n-{lang}", f"N-{lang}", OLD, day(10), [], text) for lang, text in sorted(NEGATED.items())]
+    _, result, _ = find(FORMATS[fmt](cases))
+    assert (result["candidates"], result["sites"], result["excluded"]) == (6, {"spine": 6}, {"no_fracture": 6})
+    found = candidates_of(programme)
+    assert {c.patient_ref for c in found} == {f"F-{lang}" for lang in FOUND}
+    assert all(c.spine_detection == "radiological" and c.matched for c in found)
