@@ -247,6 +247,7 @@ def _index(resource: Resource) -> None:
 
 
 def _save_resource(resource: Resource, values: dict, upload, actor) -> Resource:
+    previous = resource.file.name if resource.pk else ""
     for name, value in values.items():
         setattr(resource, name, value)
     if upload is not None:
@@ -259,6 +260,8 @@ def _save_resource(resource: Resource, values: dict, upload, actor) -> Resource:
     resource.full_clean(exclude=["file", "search_vector", "proposed_by", "proposed_for"])
     created = resource.pk is None
     resource.save()
+    if previous and previous != resource.file.name:
+        resource.file.storage.delete(previous)  # a replaced file goes with the change (one transaction)
     _index(resource)
     programme_services.access_event_record(
         programme=resource.proposed_for if created and resource.status == ResourceStatus.PROPOSED else None,

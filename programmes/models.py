@@ -345,3 +345,22 @@ class AccessEvent(ProgrammeOwnedModel):
         if self.pk is not None:
             raise ValidationError(_("The access log is append-only."))
         super().save(*args, **kwargs)
+
+
+class StoredFile(models.Model):
+    """An uploaded file (recognition evidence, a library resource), kept in PostgreSQL itself: every
+    web host serves it, it is written in the same transaction as the row that names it, and one
+    database backup holds both (programmes/files.py; docs/architecture.md, "Files")."""
+
+    name = models.CharField(max_length=255, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stored file")
+        verbose_name_plural = _("stored files")
+
+    def __str__(self):
+        return self.name

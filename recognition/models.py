@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from programmes.files import DatabaseStorage
 from programmes.tenancy import ProgrammeOwnedModel
 from recognition import scoring
 
@@ -28,8 +29,8 @@ SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(3)]
 
 
 class PrivateStorage(FileSystemStorage):
-    """Evidence files live outside the web root (``PRIVATE_FILES_ROOT``): no URL serves them except
-    the checked download view. The location is read from the settings when used, not at import."""
+    """Where an earlier version kept evidence and resource files (``PRIVATE_FILES_ROOT``), read only
+    by ``move_files_to_database``. The location is read from the settings when used."""
 
     @property
     def base_location(self):
@@ -43,8 +44,11 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("evidence files have no public URL")
 
 
-def private_storage() -> FileSystemStorage:
-    return PrivateStorage()
+def private_storage():
+    """Where evidence and resource files are stored: PostgreSQL (programmes/files.py). The name
+    stays so that the migrations that refer to it keep working; ``PrivateStorage`` remains for
+    ``move_files_to_database``, which reads the files an earlier version kept on disk."""
+    return DatabaseStorage()
 
 
 class CatalogueVersion(models.Model):

@@ -406,7 +406,7 @@ def evidence_remove(*, evidence: EvidenceFile, actor) -> None:
     name = evidence.file.name
     storage = evidence.file.storage
     evidence.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    storage.delete(name)  # the file is a row too: it goes in the same transaction
 
 
 def evidence_read(*, evidence: EvidenceFile, actor):

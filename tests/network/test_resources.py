@@ -171,7 +171,7 @@ def _office(part: str) -> bytes:
         ("a.xlsx", _office("xl/workbook.xml"), services.XLSX, ".xlsx"),
     ],
 )
-def test_uploads_are_typed_from_their_bytes_and_stored_outside_the_web_root(
+def test_uploads_are_typed_from_their_bytes_and_stored_in_the_database(
     iof_staff, private_root, settings, name, content, content_type, extension
 ):
     resource = services.resource_create(
@@ -180,11 +180,13 @@ def test_uploads_are_typed_from_their_bytes_and_stored_outside_the_web_root(
         upload=SimpleUploadedFile(name, content, "text/plain"),
     )
     assert (resource.content_type, resource.file_name[-len(extension) :]) == (content_type, extension)
-    stored = Path(resource.file.path).resolve()
-    assert stored.is_relative_to(Path(private_root).resolve())
-    assert not stored.is_relative_to(Path(settings.STATIC_ROOT).resolve())
-    assert not stored.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
-    assert stored.read_bytes() == content
+    from programmes.models import StoredFile
+
+    stored = StoredFile.objects.get(name=resource.file.name)
+    assert (bytes(stored.content), stored.size) == (content, len(content))
+    assert not Path(private_root).exists()  # nothing on the web host's disk
+    with pytest.raises(ValueError, match="no public URL"):
+        resource.file.url  # noqa: B018
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,4 @@ class Command(BaseCommand):
             backup(path)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"{path} ({path.stat().st_size:,} bytes)")
-        self.stdout.write(
-            f"Uploaded files are not in the dump: copy {settings.PRIVATE_FILES_ROOT} with it (e.g. rsync -a)."
-        )
+        self.stdout.write(f"{path} ({path.stat().st_size:,} bytes; uploaded files included: they are in the database)")
