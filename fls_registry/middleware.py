@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from fls_registry.metrics import metrics
 from fls_registry.views import healthz
 
 # The headers every answer carries, /healthz included (it answers before the security middleware).
@@ -20,7 +21,8 @@ HEALTH_HEADERS = {
 
 
 class HealthCheckMiddleware:
-    """Answer /healthz before host validation and HTTPS redirects.
+    """Answer /healthz (and /metrics, which checks its own callers) before host validation and
+    HTTPS redirects.
 
     Load balancers and container health checks call it by IP or ``localhost``, over plain HTTP. It
     still carries the security headers the other answers get.
@@ -30,8 +32,8 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info == "/healthz":
-            response = healthz(request)
+        if request.path_info in ("/healthz", "/metrics"):
+            response = healthz(request) if request.path_info == "/healthz" else metrics(request)
             for name, value in HEALTH_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fls_registry.middleware.HealthCheckMiddleware",
+    # Every request's id for the logs (fls_registry/logs.py), and its count and time (/metrics).
+    "fls_registry.logs.RequestContextMiddleware",
+    "fls_registry.metrics.RequestMetricsMiddleware",
     # Before anything can answer: the request's language, not the one the thread's last request left.
     "accounts.language.RequestLanguageMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -398,6 +401,11 @@ PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=120)
 PUBLIC_API_RATE = env.str("PUBLIC_API_RATE", default="120/min")
 NETWORK_RESOURCE_MAX_BYTES = env.int("NETWORK_RESOURCE_MAX_BYTES", default=20 * 1024 * 1024)
 
+# --- Monitoring (fls_registry/metrics.py) ----------------------------------------------------------
+# /metrics answers these client addresses, and a request carrying "Authorization: Bearer <token>".
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- REST API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -467,11 +475,18 @@ if IS_PRODUCTION:
     # The preload directive only allows submitting the domain to browsers' list; nothing is sent anywhere.
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object a line, with the request's id, user id and programme id (fls_registry/logs.py).
+        "json": {"()": "fls_registry.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},

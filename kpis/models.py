@@ -55,6 +55,8 @@ class KpiState(models.Model):
     # The last recompute of this programme failed (the others went on); cleared by the next success.
     failed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # Every failed recompute of the programme, ever (the metric fls_kpi_recompute_failures_total).
+    failures = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"{self.programme_id}: {self.computed_at}"

@@ -157,6 +157,8 @@ def results_recompute(*, programme_ids: list[int] | None = None, as_of: date | N
         unique_fields=["programme"],
         update_fields=["failed_at", "error"],
     )
+    if failed:
+        KpiState.objects.filter(programme_id__in=list(failed)).update(failures=F("failures") + 1)
     return stored
 
 

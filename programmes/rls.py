@@ -60,6 +60,7 @@ class Reason(StrEnum):
     DEMO_DATA = "demo-data"  # load_demo builds several programmes at once
     MAINTENANCE = "maintenance"  # backup, restore, data migrations
     RETENTION = "retention"  # the nightly deletion of data kept for a limited time (case finding)
+    MONITORING = "monitoring"  # /metrics: counts of every programme's import jobs, never a row
 
 
 class ScopeError(RuntimeError):
