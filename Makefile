@@ -14,7 +14,7 @@ TEST_WORKERS ?= 3
 # the project afresh from source; pytest also caches its rewritten test modules this way.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots bench
+.PHONY: run test test-failover install install-test lint migrate demo demo-code worker beat system-packages stop-embedded clean backup restore messages screenshots bench
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (found %s); run make PYTHON=python3.12" % sys.version.split()[0]'
@@ -55,6 +55,12 @@ lint: install-test
 
 test: install-test system-packages lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal --durations=20 $(PYTEST_ARGS)
+
+# The primary killed mid-load (tests/failover): needs Debian's pg_auto_failover, installed here
+# when run as root; about three minutes. Run before each release (docs/architecture.md).
+test-failover: install-test
+	scripts/ensure-failover-packages.sh
+	FLS_FAILOVER=1 $(VENV)/bin/pytest -p no:randomly -s -m failover tests/failover
 
 worker: install
 	$(VENV)/bin/celery -A fls_registry worker -Q default,kpis,email --loglevel=info

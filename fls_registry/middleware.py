@@ -122,6 +122,35 @@ def database_unavailable(request):
         response = JsonResponse({"detail": message}, status=503)
     else:
         # Rendered without a request context: the context processors would query the database.
-        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+        context = {"message": message, **kept_entries(request)}
+        response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = "30"
     return response
+
+
+# Never written back into a page: secrets, and the token the page gets afresh.
+NOT_KEPT = frozenset({"csrfmiddlewaretoken", "password", "password1", "password2", "oldpassword", "code", "token"})
+
+
+def kept_entries(request) -> dict:
+    """What the person sent with a form whose save met an unreachable database: shown back, and put
+    in a form that sends it again to the same address (with a new CSRF token: a cookie, no query), so
+    that nothing they typed is lost. Files cannot be kept: the page says which to attach again."""
+    if request.method != "POST":
+        return {}
+    try:
+        data = request.POST
+        files = list(request.FILES)
+    except Exception:  # noqa: BLE001 - an unreadable body: nothing to keep
+        return {}
+    fields = [(name, value) for name in data for value in data.getlist(name) if name not in NOT_KEPT]
+    if not fields and not files:
+        return {}
+    from django.middleware.csrf import get_token
+
+    return {
+        "kept_fields": fields,
+        "kept_files": files,
+        "resend_to": request.get_full_path(),
+        "csrf_token": get_token(request),
+    }

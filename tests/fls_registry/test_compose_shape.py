@@ -34,6 +34,20 @@ def test_every_file_compose_mounts_exists():
             if source.startswith((".", "/")):
                 assert (ROOT / source).exists(), f"{name} mounts {source}, which does not exist"
     assert (ROOT / "Dockerfile").exists()
+    for name, service in COMPOSE["services"].items():
+        build = service.get("build")
+        if isinstance(build, dict):
+            dockerfile = ROOT / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+            assert dockerfile.exists(), f"{name} builds from {dockerfile}, which does not exist"
+            for source in re.findall(r"^COPY (\S+) ", dockerfile.read_text(), re.M):
+                assert (ROOT / source).exists(), f"{dockerfile.name} copies {source}, which does not exist"
+
+
+def test_the_ha_profile_runs_a_monitor_and_two_nodes_and_the_app_reaches_both():
+    ha = {name for name, service in COMPOSE["services"].items() if "ha" in service.get("profiles", [])}
+    assert ha == {"pg-monitor", "pg-node1", "pg-node2"}
+    url = COMPOSE["services"]["web"]["environment"]["DATABASE_URL"]
+    assert "target_session_attrs=read-write" in url and "${DATABASE_HOSTS:-postgres}" in url
 
 
 def test_every_variable_given_to_the_app_is_read_by_it():
