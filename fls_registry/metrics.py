@@ -96,17 +96,22 @@ def queue_lengths() -> dict[str, int]:
     url = settings.CELERY_BROKER_URL
     if not url or settings.CELERY_TASK_ALWAYS_EAGER or url.startswith("memory://"):
         return dict.fromkeys(QUEUES, 0)
-    if not url.startswith(("redis://", "rediss://", "unix://")):
+    if not url.startswith(("redis://", "rediss://", "unix://", "redis+socket://")):
         return {}
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    client = redis.Redis.from_url(redis_py_url(url), socket_connect_timeout=2, socket_timeout=2)
     try:
         return {queue: int(client.llen(queue)) for queue in QUEUES}
     except redis.RedisError:
         return {}
     finally:
         client.close()
+
+
+def redis_py_url(url: str) -> str:
+    """A broker URL as redis-py reads it: kombu's ``redis+socket://`` (the embedded Redis) is ``unix://``."""
+    return "unix://" + url.removeprefix("redis+socket://") if url.startswith("redis+socket://") else url
 
 
 def allowed(request) -> bool:

@@ -98,7 +98,9 @@ def test_queue_lengths_come_from_the_broker(settings, redis_url):
 
     settings.CELERY_BROKER_URL = redis_url
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: a worker takes the tasks
-    client = redis.Redis.from_url(redis_url)
+    from fls_registry.metrics import redis_py_url
+
+    client = redis.Redis.from_url(redis_py_url(redis_url))
     client.delete("kpis")
     client.lpush("kpis", "a", "b")
     try:
