@@ -322,30 +322,48 @@ def _messages(lines: Iterable[str]) -> Iterator[list[str]]:
         yield segments
 
 
+def _separators(msh: str) -> tuple[str, str, str]:
+    """The message's field, component and repetition separators, as its MSH declares them."""
+    field = msh[3:4] or "|"
+    encoding = msh[4:8]
+    return field, encoding[0:1] or "^", encoding[1:2] or "~"
+
+
 def _needed(segments: list[str]) -> list[tuple[int, str]]:
     """The segments a record reads, with their place in the message (from 1). PV1 and EVN (their
     dates come after the diagnosis date) only when no DG1 gives the diagnosis date (DG1-5): most of
     the cost of parsing an ADT message is then saved."""
+    field = _separators(segments[0])[0]
     kept = [(position, line) for position, line in enumerate(segments, start=1) if line[:3] in HL7_FIELDS]
-    dated = any(line.startswith("DG1") and len(fields := line.split("|")) > 5 and fields[5] for _p, line in kept)
+    dated = any(line.startswith("DG1") and len(fields := line.split(field)) > 5 and fields[5] for _p, line in kept)
     if not dated:
         return kept
     return [(position, line) for position, line in kept if line[:3] not in ("PV1", "EVN")]
 
 
-def _read_fields(line: str) -> str:
-    """The segment cut to the fields ``HL7_FIELDS`` names (the others emptied): what is read stays
-    as it was, the parser has less to build."""
-    if line.startswith("MSH"):  # MSH-1 is the separator itself: the split's fields are one behind
-        fields = line.split(line[3:4] or "|")[: HL7_FIELDS["MSH"][0]]
-        return "|".join(value if n < 2 or n + 1 in HL7_FIELDS["MSH"][1] else "" for n, value in enumerate(fields))
-    last, kept = HL7_FIELDS[line[:3]]
-    fields = line.split("|")[: last + 1]
-    if kept is not None:
-        fields = [value if n == 0 or n in kept else "" for n, value in enumerate(fields)]
-    if line.startswith("PID") and len(fields) > 3:
-        fields[3] = fields[3].split("~", 1)[0]  # PID-3: the first repetition's ID is the one read
-    return "|".join(fields)
+# The components read of a field that has several: (segment, field) -> how many, from the first.
+HL7_COMPONENTS = {("MSH", 9): 2, ("PID", 3): 1, ("DG1", 3): 3}
+
+
+def _read_fields(line: str, separators: tuple[str, str, str]) -> str:
+    """The segment cut to the fields ``HL7_FIELDS`` names (the others emptied), each to the
+    components read (PID-3: its first repetition's ID): what is read stays as it was, the parser,
+    which builds a container for every field and component it is given, has less to build."""
+    field, component, repetition = separators
+    name = line[:3]
+    last, kept = HL7_FIELDS[name]
+    fields = line.split(field)
+    if name == "MSH":  # MSH-1 is the separator itself: the split's fields are one behind
+        fields = [value if n < 2 or n + 1 in kept else "" for n, value in enumerate(fields[:last])]
+        numbers = {n + 1: n for n in range(2, len(fields))}
+    else:
+        fields = [value if n == 0 or kept is None or n in kept else "" for n, value in enumerate(fields[: last + 1])]
+        numbers = {n: n for n in range(1, len(fields))}
+    for (segment, number), count in HL7_COMPONENTS.items():
+        index = numbers.get(number)
+        if segment == name and index is not None and fields[index]:
+            fields[index] = component.join(fields[index].split(repetition, 1)[0].split(component)[:count])
+    return field.join(fields)
 
 
 def _get(segment, field: int, component: int = 0) -> str:
@@ -369,7 +387,8 @@ def read_hl7(lines: Iterable[str]) -> Iterator[SourceRecord]:
         found_message = True
         try:
             kept = _needed(segments)
-            message = hl7.parse("\r".join(_read_fields(line) for _position, line in kept))
+            separators = _separators(segments[0])
+            message = hl7.parse("\r".join(_read_fields(line, separators) for _position, line in kept))
         except Exception as exc:  # python-hl7 raises plain exceptions on malformed text
             raise Unreadable(number, _("not a readable HL7 v2 message: %(problem)s") % {"problem": exc}) from None
         yield from _hl7_records(number, message, [position for position, _line in kept])

@@ -112,3 +112,11 @@ def test_an_unreadable_file_names_the_record(fmt, content, message):
     with pytest.raises(readers.Unreadable) as raised:
         list(readers.read(content, fmt))
     assert str(raised.value).startswith(message), str(raised.value)
+
+
+def test_hl7_with_other_separators_than_the_usual_ones():
+    # A sender may declare its own separators in MSH-1 and MSH-2: here # for fields, * for components.
+    usual = adt(CASES[0])
+    other = usual.replace("|", "#").replace("^", "*").replace("MSH#*~", "MSH#*~", 1)
+    assert shape(readers.read(other.encode(), "hl7v2")) == EXPECTED[:1]
+    assert [r.source_id for r in readers.read(other.encode(), "hl7v2")] == ["e1:3"]
