@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class CaseFindingConfig(AppConfig):
@@ -8,10 +7,9 @@ class CaseFindingConfig(AppConfig):
     verbose_name = _("Case finding")
 
     def ready(self):
-        from casefinding.models import Candidate
+        from casefinding.models import FORMAT_CHOICES, Candidate
         from programmes.labels import register
 
-        register("candidate_status", dict(Candidate.Status.choices))
         register("dismiss_reason", dict(Candidate.DismissReason.choices))
         register(
             "exclusion",
@@ -23,7 +21,4 @@ class CaseFindingConfig(AppConfig):
                 "no_fracture": _("no fracture"),
             },
         )
-        register(
-            "feed_format",
-            {"csv": pgettext_lazy("feed format", "CSV"), "fhir": "FHIR R4", "hl7v2": "HL7 v2"},
-        )
+        register("feed_format", dict(FORMAT_CHOICES))

@@ -3,14 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casefinding.models import Candidate
-
-FORMAT_CHOICES = [
-    ("", _("detect from the content")),
-    ("csv", "CSV"),
-    ("fhir", "FHIR R4 (Bundle)"),
-    ("hl7v2", "HL7 v2"),
-]
+from casefinding.models import FORMAT_CHOICES, Candidate
 
 
 class FeedUploadForm(forms.Form):
@@ -20,7 +13,9 @@ class FeedUploadForm(forms.Form):
             "A CSV extract, a FHIR R4 Bundle (JSON) or HL7 v2 messages, as the hospital's systems export them."
         ),
     )
-    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES, required=False)
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("", _("detect from the content")), *FORMAT_CHOICES], required=False
+    )
 
 
 class DismissForm(forms.Form):

@@ -155,12 +155,10 @@ def _take(programme, chunk, counts, now) -> None:
         else:
             passing.append(_passing_line(record, decision))
     stamp = now.isoformat()
-    text = "".join(f"{programme.pk}\t\\\\x{key.hex()}\t{stamp}\n" for key in fresh)
+    text = "".join(bulk.copy_row((programme.pk, f"\\x{key.hex()}", stamp)) for key in fresh)  # bytea as hex
     with connection.cursor() as cursor:
         bulk.copy_into(cursor, SeenRecord._meta.db_table, ("programme_id", "source_key", "read_at"), text)
-        if passing:
-            with cursor.copy(f"COPY casefinding_passing ({', '.join(PASSING_COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(passing))
+        bulk.copy_into(cursor, "casefinding_passing", PASSING_COLUMNS, "".join(passing))
 
 
 # The records that passed the rules, waiting for the duplicate check in event-date order (then
@@ -184,7 +182,7 @@ def _passing_line(record, decision) -> str:
         "{" + ",".join(record.codes) + "}", record.report_text, decision.site, decision.spine_detection,
         orjson.dumps([list(span) for span in decision.report.spans]).decode(),
     )  # fmt: skip
-    return "\t".join(map(bulk.copy_escape, values)) + "\n"
+    return bulk.copy_row(values)
 
 
 def _propose(programme, fmt, counts, now) -> None:
@@ -274,8 +272,7 @@ def _copy_line(row: tuple, episode: int | None, repeated: int | None) -> str:
     """One candidate (a duplicate when it repeats an episode or a candidate) in COPY's text format:
     ``row`` holds the columns up to ``matched``, already as text where COPY reads text."""
     status = Status.DUPLICATE if episode is not None or repeated is not None else Status.OPEN
-    values = (*row, status.value, repeated, episode, "", "")
-    return "\t".join("\\N" if value is None else bulk.copy_escape(str(value)) for value in values) + "\n"
+    return bulk.copy_row((*row, status.value, repeated, episode, "", ""))
 
 
 # --- A coordinator's decision --------------------------------------------------------------------

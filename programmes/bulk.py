@@ -24,6 +24,11 @@ def copy_escape(text: str) -> str:
     return text if _NEEDS_ESCAPE.isdisjoint(text) else text.translate(_ESCAPES)
 
 
+def copy_row(values) -> str:
+    """One line of COPY's text format: each value as text (``copy_escape``), None as NULL."""
+    return "\t".join("\\N" if value is None else copy_escape(str(value)) for value in values) + "\n"
+
+
 def copy_into(cursor, table: str, columns: Sequence[str], text: str, *, on_conflict: str = "") -> None:
     """COPY ``text`` (lines of tab-separated values) into ``table``; ``on_conflict``: the clause of the
     ``INSERT`` that takes the rows from the staging table (an upsert). ``cursor``: a psycopg cursor

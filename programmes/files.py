@@ -64,18 +64,6 @@ class DatabaseStorage(Storage):
     def url(self, name):
         raise ValueError("stored files have no public URL: the checked download views serve them")
 
-    def listdir(self, path):
-        prefix = f"{path.rstrip('/')}/" if path else ""
-        names = self._model().objects.filter(name__startswith=prefix).values_list("name", flat=True)
-        files, directories = set(), set()
-        for name in names:
-            rest = name[len(prefix) :]
-            if "/" in rest:
-                directories.add(rest.split("/", 1)[0])
-            else:
-                files.add(rest)
-        return sorted(directories), sorted(files)
-
 
 def database_storage() -> DatabaseStorage:
     return DatabaseStorage()

@@ -97,11 +97,7 @@ def test_evidence_uploaded_on_one_host_is_downloaded_on_another_and_from_a_resto
     dump = tmp_path / "backup.dump"
     call_command("backup_database", "--output", str(dump))
     call_command("restore_database", str(dump), "--database", target)
-    restored_url = (
-        url.rsplit("/", 1)[0] + "/" + target
-        if "?" not in url
-        else url.replace(f"/{settings.DATABASES['default']['NAME']}?", f"/{target}?")
-    )
+    restored_url = database_url_of({**settings.DATABASES["default"], "NAME": target})
     third, third_url, _home = start_web(tmp_path, "host-c", restored_url)
     try:
         got = browser.get(third_url + reverse("recognition:evidence", args=[evidence.pk]))
