@@ -91,9 +91,9 @@ def registry(formation):
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or up and still busy starting
             time.sleep(0.2)
     yield base
     server.terminate()

@@ -40,9 +40,9 @@ def start_web(tmp_path, name: str, database_url: str):
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
                 return process, base, home
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or up and still busy starting
             time.sleep(0.2)
     process.kill()
     raise AssertionError(process.stderr.read().decode()[-3000:])

@@ -168,9 +168,9 @@ def test_gunicorn_processes_add_up_their_requests(transactional_db, tmp_path):
     try:
         for _ in range(150):
             try:
-                requests.get(base + "/healthz", timeout=2)
+                requests.get(base + "/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or up and still busy starting
                 time.sleep(0.2)
         hits = 30
         for _ in range(hits):
